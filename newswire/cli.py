@@ -1,0 +1,262 @@
+"""The `newswire` command: up, ingest, store, enrich, tail, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import json
+import os
+import signal
+import sys
+from collections.abc import Coroutine
+from contextlib import suppress
+from pathlib import Path
+from typing import IO, Any
+
+from newswire import __version__, logs
+from newswire.settings import CommonSettings, ConfigError, load
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"newswire: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newswire", description="Article files in, enriched events out.")
+    p.add_argument("--version", action="version", version=f"newswire {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("up", help="run ingest, store and enrich in one process (embedded Redis unless NEWSWIRE_REDIS_URL)").set_defaults(func=cmd_up)
+    for name, text in (("ingest", "watch the inbox and publish new files"), ("store", "parse and persist (group store)"), ("enrich", "enrich and emit (group enrich)")):
+        sub.add_parser(name, help=text).set_defaults(func=cmd_service, service=name)
+    t = sub.add_parser("tail", help="print a stream's events as JSON lines")
+    t.add_argument("stream", nargs="?", default="articles:enriched")
+    t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
+    t.add_argument("--from-start", action="store_true", help="print the whole stream first")
+    t.add_argument("--no-follow", action="store_true", help="exit after printing what is there")
+    t.set_defaults(func=cmd_tail)
+    return p
+
+
+# -- running services ---------------------------------------------------------------------------
+
+
+def _settings() -> tuple[Any, Any, Any]:
+    from services.enrich.config import EnrichSettings
+    from services.ingest.config import IngestSettings
+    from services.store.config import StoreSettings
+
+    return load(IngestSettings), load(StoreSettings), load(EnrichSettings)
+
+
+def _preflight(ingest: Any | None, database_url: str | None) -> None:
+    """Check what can be checked before anything starts, so a wrong setting fails in one line."""
+    if ingest is not None:
+        from services.ingest.inbox import Inbox
+
+        Inbox(ingest).prepare()
+    if database_url is not None:
+        from newswire.db.engine import parse_url
+
+        parse_url(database_url)
+
+
+def _lock_data_dir(common: CommonSettings) -> IO[str]:
+    try:
+        common.data_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(common.data_dir / "newswire.lock", "a+")  # noqa: SIM115 - held for the process's life
+    except OSError as exc:
+        raise ConfigError(f"NEWSWIRE_DATA_DIR: cannot use {common.data_dir}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ConfigError(f"NEWSWIRE_DATA_DIR: another `newswire up` is running on {common.data_dir.resolve()}") from None
+    return fh
+
+
+def cmd_up(_args: argparse.Namespace) -> int:
+    from newswire.embedded import EmbeddedRedis
+    from services.enrich.main import run as run_enrich
+    from services.ingest.main import run as run_ingest
+    from services.store.main import run as run_store
+
+    ingest, store, enrich = _settings()
+    log = logs.configure(ingest.log_level, ingest.log_format)
+    _preflight(ingest, store.resolved_database_url)
+    lock = _lock_data_dir(ingest)
+    embedded = None
+    redis_url = ingest.redis_url
+    if not redis_url:
+        embedded = EmbeddedRedis(ingest.data_dir)
+        redis_url = embedded.start()
+    try:
+        _banner(ingest, store, redis_url, embedded is not None)
+        return _run(
+            lambda stopping: [
+                run_store(store, redis_url=redis_url, stopping=stopping, log=log),
+                run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log),
+                run_ingest(ingest, redis_url=redis_url, stopping=stopping, log=log),
+            ]
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()
+        lock.close()
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    ingest, store, enrich = _settings()
+    settings = {"ingest": ingest, "store": store, "enrich": enrich}[args.service]
+    log = logs.configure(settings.log_level, settings.log_format)
+    _preflight(ingest if args.service == "ingest" else None, None if args.service == "ingest" else settings.resolved_database_url)
+    redis_url = _redis_url(settings)
+    if args.service == "ingest":
+        from services.ingest.main import run
+    elif args.service == "store":
+        from services.store.main import run
+    else:
+        from services.enrich.main import run
+    return _run(lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)])
+
+
+def _redis_url(settings: CommonSettings) -> str:
+    from newswire.embedded import running_url
+
+    url = settings.redis_url or running_url(settings.data_dir)
+    if not url:
+        raise ConfigError(
+            f"NEWSWIRE_REDIS_URL: not set, and no `newswire up` is running on {settings.data_dir.resolve()} to share its Redis"
+        )
+    return url
+
+
+def _run(make: Any) -> int:
+    return asyncio.run(_supervise(make))
+
+
+async def _supervise(make: Any) -> int:
+    """Run the services until SIGINT/SIGTERM or until one fails; always drain all of them."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = 0
+
+    def on_signal() -> None:
+        nonlocal signals
+        signals += 1
+        if signals > 1:
+            print("newswire: stopping now (unacknowledged work is redelivered at the next start)", file=sys.stderr)
+            os._exit(130)
+        print("newswire: stopping; finishing work in hand (Ctrl-C again to stop at once)", file=sys.stderr)
+        stopping.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    coros: list[Coroutine[Any, Any, None]] = make(stopping)
+    tasks = [asyncio.create_task(c) for c in coros]
+    stop_wait = asyncio.create_task(stopping.wait())
+    await asyncio.wait([*tasks, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+    stopping.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    stop_wait.cancel()
+    for r in results:
+        if isinstance(r, ConfigError):
+            raise r
+        if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError):
+            raise r
+    return 0
+
+
+def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
+    s = ingest.streams
+    shown_db = store.resolved_database_url
+    where = f" (embedded; data in {ingest.data_dir.resolve() / 'redis'})" if embedded else ""
+    print(
+        "\n".join(
+            [
+                f"newswire {__version__} up",
+                f"  inbox     {ingest.inbox.resolve()}   <- drop article files here",
+                f"  done      {ingest.done_dir.resolve()}",
+                f"  errors    {ingest.error_dir.resolve()}",
+                f"  database  {_redact_db(shown_db)}",
+                f"  redis     {redis_url}{where}",
+                f"  streams   {s.raw} -> {s.stored} -> {s.enriched}   (rejects: {s.dead})",
+                f"  follow    newswire tail {s.enriched}",
+                "Ctrl-C stops cleanly.",
+            ]
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _redact_db(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- tail ---------------------------------------------------------------------------------------
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    import redis
+
+    from newswire.contracts import as_json
+
+    common = load(CommonSettings)
+    url = _redis_url(common)
+    r = redis.Redis.from_url(url, socket_timeout=None)
+    stream = args.stream
+    out = sys.stdout
+    try:
+        if args.from_start:
+            last = "0-0"
+            while True:
+                page = r.xrange(stream, min=f"({last}" if last != "0-0" else "-", count=1000)
+                if not page:
+                    break
+                for entry_id, fields in page:
+                    _print(out, as_json(fields))
+                last = page[-1][0].decode()
+        else:
+            recent = r.xrevrange(stream, count=max(args.lines, 0)) if args.lines > 0 else []
+            for _entry_id, fields in reversed(recent):
+                _print(out, as_json(fields))
+            last = recent[0][0].decode() if recent else (_last_id(r, stream))
+        while not args.no_follow:
+            resp = r.xread({stream: last}, block=5000, count=1000)
+            for _name, entries in resp or []:
+                for entry_id, fields in entries:
+                    _print(out, as_json(fields))
+                    last = entry_id.decode()
+    except KeyboardInterrupt:
+        return 0
+    except BrokenPipeError:
+        with suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
+        return 0
+    except redis.RedisError as exc:
+        raise ConfigError(f"NEWSWIRE_REDIS_URL: {url}: {str(exc).splitlines()[0]}") from None
+    return 0
+
+
+def _last_id(r: Any, stream: str) -> str:
+    newest = r.xrevrange(stream, count=1)
+    return newest[0][0].decode() if newest else "0-0"
+
+
+def _print(out: IO[str], doc: dict[str, Any]) -> None:
+    out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""Consumer-group plumbing shared by store and enrich.
+
+A batch is read by a FastStream subscriber (manual ack), handed to the
+service's handler, and the handler's outbound events are added together with
+the XACK of the whole batch in one MULTI/EXEC: either the events exist and the
+entries are acknowledged, or neither. The handler commits to the database
+before it returns, so "ack after commit" holds, and a redelivered entry is
+recognised by the database row it created (see newswire.db.tables).
+
+Entries left pending by a dead consumer are reclaimed with XAUTOCLAIM once
+idle for ``claim_idle_ms``; an entry delivered ``max_deliveries`` times is
+dead-lettered with its reason instead of being tried again, so a poison
+message never blocks the ones behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import redis.asyncio as aioredis
+from faststream.middlewares import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+
+from newswire.contracts import ArticleRejected, as_json, encode
+from newswire.redisio import TRANSIENT, ensure_group
+
+Entry = tuple[str, dict[bytes, bytes]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    stream: str
+    fields: dict[bytes, bytes]
+
+
+class BatchHandler(Protocol):
+    async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]: ...
+
+
+class Stopping(Exception):
+    """Raised out of a retry loop at shutdown: the batch stays pending for later."""
+
+
+async def retry_transient(
+    op: Callable[[], Awaitable[T]],
+    *,
+    is_transient: Callable[[BaseException], bool],
+    stopping: asyncio.Event,
+    log: Any,
+    what: str,
+) -> T:
+    """Run op until it succeeds, backing off (0.2 s doubling to 15 s, jittered) on transient errors."""
+    delay = 0.2
+    attempt = 0
+    while True:
+        try:
+            return await op()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            attempt += 1
+            if stopping.is_set():
+                raise Stopping(what) from exc
+            log.warning("retrying", what=what, attempt=attempt, error=str(exc).splitlines()[0][:200], delay_s=round(delay, 2))
+            try:
+                await asyncio.wait_for(stopping.wait(), timeout=delay * random.uniform(0.8, 1.2))
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, 15.0)
+
+
+def dead_letter(
+    *, stage: str, stream: str, dead: str, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str
+) -> Outbound:
+    """An articles:dead entry for a stream entry that cannot be processed."""
+    doc = as_json(fields)
+    article_id = doc.get("article_id") if isinstance(doc.get("article_id"), str) else None
+    if not article_id:
+        article_id = hashlib.sha256(b"".join(fields.values())).hexdigest()
+    event = ArticleRejected(
+        article_id=article_id,
+        correlation_id=str(doc.get("correlation_id") or entry_id),
+        stage=stage,  # type: ignore[arg-type]  # checked by the model
+        reason=reason,
+        detail=detail[:500],
+        source_name=doc.get("source_name") if isinstance(doc.get("source_name"), str) else None,
+        source_stream=stream,
+        source_entry_id=entry_id,
+    )
+    return Outbound(dead, encode(event))
+
+
+class GroupConsumer:
+    def __init__(
+        self,
+        *,
+        redis: aioredis.Redis,
+        stream: str,
+        dead: str,
+        group: str,
+        consumer: str,
+        stage: str,
+        handler: BatchHandler,
+        batch_size: int,
+        claim_idle_ms: int,
+        max_deliveries: int,
+        stopping: asyncio.Event,
+        log: Any,
+    ) -> None:
+        self.redis = redis
+        self.stream = stream
+        self.dead = dead
+        self.group = group
+        self.consumer = consumer
+        self.stage = stage
+        self.handler = handler
+        self.batch_size = batch_size
+        self.claim_idle_ms = claim_idle_ms
+        self.max_deliveries = max_deliveries
+        self.stopping = stopping
+        self.log = log
+
+    async def setup(self) -> None:
+        await ensure_group(self.redis, self.stream, self.group)
+
+    def subscribe(self, broker: RedisBroker) -> None:
+        """Register the FastStream batch subscriber that feeds handle()."""
+        sub = StreamSub(
+            self.stream,
+            group=self.group,
+            consumer=self.consumer,
+            batch=True,
+            max_records=self.batch_size,
+            polling_interval=1000,
+        )
+
+        @broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
+        async def on_batch(msg: RedisBatchStreamMessage) -> None:
+            raw = msg.raw_message
+            ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
+            await self.handle(list(zip(ids, raw["data"], strict=True)))
+
+    async def handle(self, entries: Sequence[Entry]) -> None:
+        """Process, then emit and ack in one transaction; isolate failures to single entries."""
+        try:
+            out = await self.handler(entries)
+        except Stopping:
+            return
+        except Exception as exc:
+            if len(entries) == 1:
+                # Left pending: it is reclaimed later and dead-lettered after max_deliveries.
+                self.log.error("entry_failed", entry_id=entries[0][0], error=repr(exc)[:300])
+                return
+            for entry in entries:
+                await self.handle([entry])
+            return
+        try:
+            await self.commit(out, [entry_id for entry_id, _ in entries])
+        except Stopping:
+            return
+
+    async def commit(self, out: Sequence[Outbound], ack_ids: Sequence[str]) -> None:
+        async def op() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for o in out:
+                    pipe.xadd(o.stream, o.fields)  # type: ignore[arg-type]  # bytes keys are fine
+                if ack_ids:
+                    pipe.xack(self.stream, self.group, *ack_ids)
+                await pipe.execute()
+
+        await retry_transient(
+            op,
+            is_transient=lambda e: isinstance(e, TRANSIENT),
+            stopping=self.stopping,
+            log=self.log,
+            what="redis_commit",
+        )
+
+    async def reclaim_forever(self) -> None:
+        """Take over entries left pending (by this name before a restart, or by a dead consumer)."""
+        try:
+            await self._drain_own_pending()
+        except Exception as exc:  # noqa: BLE001 - the periodic rounds below retry it
+            self.log.warning("reclaim_failed", error=_one_line(exc))
+        start = "0-0"
+        while not self.stopping.is_set():
+            try:
+                next_id, messages, *_ = await self.redis.xautoclaim(
+                    self.stream, self.group, self.consumer,
+                    min_idle_time=self.claim_idle_ms, start_id=start, count=self.batch_size,
+                )
+                start = next_id.decode() if isinstance(next_id, bytes) else str(next_id)
+                if messages:
+                    await self._handle_claimed([(i.decode(), f or {}) for i, f in messages])
+                if start != "0-0":
+                    continue
+            except Exception as exc:  # noqa: BLE001 - a reclaim round must never end the service
+                self.log.warning("reclaim_failed", error=_one_line(exc))
+            try:
+                await asyncio.wait_for(self.stopping.wait(), timeout=max(self.claim_idle_ms / 2000, 0.5))
+            except TimeoutError:
+                pass
+
+    async def _drain_own_pending(self) -> None:
+        """Entries this consumer name held before a restart: no need to wait for them to idle."""
+        cursor = "0"
+        while not self.stopping.is_set():
+            resp = await self.redis.xreadgroup(self.group, self.consumer, {self.stream: cursor}, count=self.batch_size)
+            page = [(i.decode(), f or {}) for i, f in (resp[0][1] if resp else [])]
+            if not page:
+                return
+            await self._handle_claimed(page)
+            cursor = page[-1][0]
+
+    async def _handle_claimed(self, claimed: list[Entry]) -> None:
+        counts = await self._delivery_counts([i for i, _ in claimed])
+        poison = [(i, f) for i, f in claimed if counts.get(i, 1) > self.max_deliveries]
+        fresh = [(i, f) for i, f in claimed if counts.get(i, 1) <= self.max_deliveries]
+        if poison:
+            out = [
+                dead_letter(
+                    stage=self.stage,
+                    stream=self.stream,
+                    dead=self.dead,
+                    entry_id=i,
+                    fields=f,
+                    reason="max_deliveries",
+                    detail=f"failed {counts.get(i)} deliveries (limit {self.max_deliveries}); see the service log",
+                )
+                for i, f in poison
+            ]
+            await self.commit(out, [i for i, _ in poison])
+            self.log.error("dead_lettered", count=len(poison), reason="max_deliveries")
+        if fresh:
+            self.log.info("reclaimed", count=len(fresh))
+            await self.handle(fresh)
+
+    async def _delivery_counts(self, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        rows = await self.redis.xpending_range(
+            self.stream, self.group, min=min(ids, key=_id_key), max=max(ids, key=_id_key), count=len(ids) * 2 + 10,
+            consumername=self.consumer,
+        )
+        return {
+            (r["message_id"].decode() if isinstance(r["message_id"], bytes) else r["message_id"]): int(r["times_delivered"])
+            for r in rows
+        }
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else repr(exc)

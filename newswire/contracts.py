@@ -1,0 +1,178 @@
+"""Wire events: what travels on the streams, as frozen pydantic models.
+
+Every stream entry has one field, ``__data__``, holding the event as a plain
+JSON document. Any Redis client can read it, and FastStream subscribers read
+it natively (it is the field FastStream itself uses, minus its binary
+envelope). Each event names its type in ``event`` and its contract version in
+``schema_version``; consumers ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+DATA_FIELD = b"__data__"
+
+RAW = "articles:raw"
+STORED = "articles:stored"
+ENRICHED = "articles:enriched"
+DEAD = "articles:dead"
+STREAMS = (RAW, STORED, ENRICHED, DEAD)
+GROUP_STORE = "store"
+GROUP_ENRICH = "enrich"
+
+
+@dataclass(frozen=True, slots=True)
+class Streams:
+    """Stream names; a prefix (NEWSWIRE_STREAM_PREFIX) lets several pipelines share one Redis."""
+
+    raw: str = RAW
+    stored: str = STORED
+    enriched: str = ENRICHED
+    dead: str = DEAD
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> Streams:
+        return cls(*(prefix + name for name in STREAMS))
+
+SCHEMA_VERSION = 1
+
+
+def normalise_text(text: str) -> str:
+    """The text every stage agrees on: no BOM, LF line ends, no leading/trailing blanks."""
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip()
+
+
+def content_hash(text: str) -> str:
+    """An article's identity: SHA-256 of its normalised text (the same article in
+    another encoding or with CRLF line ends is the same article)."""
+    return hashlib.sha256(normalise_text(text).encode()).hexdigest()
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event: str = Field(description="The event's type")
+    schema_version: int = SCHEMA_VERSION
+    article_id: str = Field(description="SHA-256 of the article's normalised text")
+    correlation_id: str = Field(description="Follows one file through every stage")
+    emitted_at: datetime = Field(default_factory=utcnow)
+
+
+class ArticleDiscovered(Event):
+    """A file was claimed from the inbox and its text decoded (articles:raw)."""
+
+    event: Literal["article.discovered"] = "article.discovered"
+    source_name: str = Field(description="Path of the file relative to the inbox")
+    file_sha256: str
+    size_bytes: int
+    encoding: str
+    text: str
+
+
+class ArticleFields(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    headline: str
+    story_code: str | None
+    published_at: str | None = Field(description="ISO 8601; offset only when the source gave one")
+    body: str
+    source_name: str
+
+
+class ArticleStored(ArticleFields, Event):
+    """The article is committed to the database (articles:stored)."""
+
+    event: Literal["article.stored"] = "article.stored"
+
+
+class Enrichment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    language: str | None = Field(description="ISO 639-1 code, null when undetectable")
+    language_confidence: float
+    word_count: int
+    sentence_count: int
+    paragraph_count: int
+    reading_time_s: int
+    enricher_version: str
+
+
+class ArticleEnriched(ArticleFields, Event):
+    """The article with its enrichment, committed (articles:enriched)."""
+
+    event: Literal["article.enriched"] = "article.enriched"
+    enrichment: Enrichment
+
+
+class ArticleRejected(Event):
+    """Something could not be processed; it sits here with its reason (articles:dead)."""
+
+    event: Literal["article.rejected"] = "article.rejected"
+    stage: Literal["ingest", "store", "enrich"]
+    reason: str = Field(description="Machine-readable code, e.g. not_text, unparseable")
+    detail: str = Field(description="One line for a human")
+    source_name: str | None = None
+    source_stream: str | None = None
+    source_entry_id: str | None = None
+
+
+AnyEvent = Annotated[
+    ArticleDiscovered | ArticleStored | ArticleEnriched | ArticleRejected,
+    Field(discriminator="event"),
+]
+_any_event: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+class MalformedEvent(ValueError):
+    """A stream entry that is not a valid newswire event."""
+
+
+def encode(event: Event) -> dict[bytes, bytes]:
+    """The stream entry fields for ``event``."""
+    return {DATA_FIELD: event.model_dump_json().encode()}
+
+
+def decode(fields: dict[bytes, bytes]) -> AnyEvent:
+    """The event held by a stream entry; MalformedEvent with a one-line reason otherwise."""
+    data = fields.get(DATA_FIELD)
+    if data is None:
+        raise MalformedEvent(f"entry has no {DATA_FIELD.decode()} field")
+    try:
+        return _any_event.validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        raise MalformedEvent(f"{where}: {first['msg']}") from None
+
+
+def as_json(fields: dict[bytes, bytes]) -> dict[str, Any]:
+    """Best-effort view of any entry as a JSON object (for tail and dead letters)."""
+    import json
+
+    data = fields.get(DATA_FIELD)
+    if data is not None:
+        try:
+            loaded = json.loads(data)
+            if isinstance(loaded, dict):
+                return loaded
+        except ValueError:
+            pass
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in fields.items()}

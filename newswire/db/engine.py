@@ -1,0 +1,142 @@
+"""Engine set-up, migrations at start, and the bulk insert both consumers use."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
+
+from newswire.settings import ConfigError
+
+SETTING = "NEWSWIRE_DATABASE_URL"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying with backoff: the database is away or busy, not the data wrong."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def parse_url(raw: str) -> URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"{SETTING}: not a database URL: {raw!r}") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"{SETTING}: unsupported database {url.get_backend_name()!r} (use sqlite or postgresql)")
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets store and enrich write while readers read; NORMAL is durable across
+    # process crashes (an OS crash may lose the last commits, never corrupt).
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(raw_url: str) -> Engine:
+    url = parse_url(raw_url)
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            try:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"{SETTING}: cannot create folder for {url.database}: {exc.strerror}") from None
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    try:
+        engine = create_engine(url, **kwargs)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise ConfigError(f"{SETTING}: {exc}") from None
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def wait_until_reachable(engine: Engine, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except DBAPIError as exc:
+            if time.monotonic() >= deadline:
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+                shown = engine.url.render_as_string(hide_password=True)
+                raise ConfigError(f"{SETTING}: cannot connect to {shown}: {reason}") from None
+            time.sleep(0.25)
+
+
+@contextmanager
+def _migration_lock(engine: Engine, conn: Connection) -> Iterator[None]:
+    """Several replicas may start at once: only one migrates at a time."""
+    if engine.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(b"newswire-migrate")})
+        yield
+        return
+    db = engine.url.database
+    if not db or db == ":memory:":
+        yield
+        return
+    with open(f"{db}.migrate-lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent, safe to race)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn, _migration_lock(engine, conn):
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str) -> set[Any]:
+    """INSERT ... ON CONFLICT DO NOTHING in one statement; the keys actually inserted."""
+    if not rows:
+        return set()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    return {row[0] for row in conn.execute(stmt, list(rows))}
+
+
+def owners(conn: Connection, table: Table, key: str, keys: Iterable[Any]) -> dict[Any, str]:
+    """For existing rows: which stream entry created each (source_entry_id by key)."""
+    wanted = list(keys)
+    if not wanted:
+        return {}
+    stmt = table.select().with_only_columns(table.c[key], table.c.source_entry_id).where(table.c[key].in_(wanted))
+    return {row[0]: row[1] for row in conn.execute(stmt)}

@@ -1,0 +1,47 @@
+"""SQLModel table classes: the only place rows are defined.
+
+`articles` holds one row per distinct article (primary key: the content hash).
+`enrichments` holds what enrich computed for it. `source_entry_id` records the
+stream entry that created the row, so a redelivery of that entry (which must
+re-emit its event) can be told from a duplicate (which must not).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "articles"
+
+    article_id: str = Field(primary_key=True, max_length=64)
+    headline: str = Field(sa_column=Column(Text, nullable=False))
+    story_code: str | None = Field(default=None, max_length=64, index=True)
+    # Wall-clock time as the source wrote it; the offset, when given, is beside it.
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=False), index=True))
+    published_utc_offset_min: int | None = None
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    source_name: str = Field(sa_column=Column(Text, nullable=False))
+    encoding: str = Field(max_length=32)
+    file_sha256: str = Field(max_length=64)
+    correlation_id: str = Field(max_length=64)
+    source_entry_id: str = Field(max_length=32)
+    stored_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class EnrichmentRow(SQLModel, table=True):
+    __tablename__ = "enrichments"
+
+    article_id: str = Field(primary_key=True, max_length=64, foreign_key="articles.article_id")
+    language: str | None = Field(default=None, max_length=8, index=True)
+    language_confidence: float
+    word_count: int
+    sentence_count: int
+    paragraph_count: int
+    reading_time_s: int
+    enricher_version: str = Field(max_length=32)
+    source_entry_id: str = Field(max_length=32)
+    enriched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -1,0 +1,79 @@
+"""Running a consumer service: FastStream broker, reclaim task, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from faststream.redis import RedisBroker
+from sqlalchemy import Engine
+
+from newswire.consumer import BatchHandler, GroupConsumer
+from newswire.db.engine import make_engine, migrate, wait_until_reachable
+from newswire.redisio import connect
+from newswire.settings import ConsumerSettings
+
+
+async def open_database(url: str, *, timeout_s: float) -> Engine:
+    """Engine for url, reachable and migrated to the newest schema (ConfigError otherwise)."""
+    engine = make_engine(url)
+    await asyncio.to_thread(wait_until_reachable, engine, timeout_s)
+    await asyncio.to_thread(migrate, engine)
+    return engine
+
+
+async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asyncio.Event, log: Any) -> None:
+    # FastStream logs every message at log_level; DEBUG keeps that out of the
+    # normal output, where our handlers write one summary line per batch.
+    broker = RedisBroker(redis_url, logger=log, log_level=logging.DEBUG, graceful_timeout=30.0)
+    consumer.subscribe(broker)
+    await consumer.setup()
+    await broker.start()
+    reclaim = asyncio.create_task(consumer.reclaim_forever(), name=f"reclaim-{consumer.group}")
+    log.info("consumer_started", stream=consumer.stream, group=consumer.group, consumer=consumer.consumer)
+    try:
+        await stopping.wait()
+    finally:
+        await broker.stop()
+        try:
+            await asyncio.wait_for(reclaim, timeout=30)
+        except TimeoutError:
+            reclaim.cancel()
+        log.info("consumer_stopped", group=consumer.group)
+
+
+async def run_consumer_service(
+    settings: ConsumerSettings,
+    *,
+    stage: str,
+    stream: str,
+    group: str,
+    make_handler: Callable[[Engine], BatchHandler],
+    redis_url: str,
+    stopping: asyncio.Event,
+    log: Any,
+) -> None:
+    """Open the database and Redis, then consume ``stream`` as ``group`` until stopping is set."""
+    engine = await open_database(settings.resolved_database_url, timeout_s=settings.connect_timeout_s)
+    redis = await connect(redis_url, settings.connect_timeout_s)
+    consumer = GroupConsumer(
+        redis=redis,
+        stream=stream,
+        dead=settings.streams.dead,
+        group=group,
+        consumer=settings.consumer_name,
+        stage=stage,
+        handler=make_handler(engine),
+        batch_size=settings.batch_size,
+        claim_idle_ms=settings.claim_idle_ms,
+        max_deliveries=settings.max_deliveries,
+        stopping=stopping,
+        log=log,
+    )
+    try:
+        await run_consumer(consumer, redis_url=redis_url, stopping=stopping, log=log)
+    finally:
+        await redis.aclose()
+        engine.dispose()

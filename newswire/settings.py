@@ -1,0 +1,67 @@
+"""Settings shared by every service, read from NEWSWIRE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newswire.contracts import Streams
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line naming the setting."""
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
+
+    redis_url: str | None = Field(
+        default=None, description="Redis server; unset means the embedded server of `newswire up`"
+    )
+    data_dir: Path = Field(default=Path("data"), description="Embedded Redis and SQLite live here")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset means SQLite at DATA_DIR/newswire.db"
+    )
+    stream_prefix: str = Field(default="", description="Prepended to every stream name")
+    consumer_name: str = Field(default_factory=default_consumer_name)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="How long to wait at start")
+
+    @property
+    def streams(self) -> Streams:
+        return Streams.with_prefix(self.stream_prefix)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newswire.db').resolve()}"
+
+
+class ConsumerSettings(CommonSettings):
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    claim_idle_ms: int = Field(default=30_000, ge=100, description="Reclaim entries pending this long")
+    max_deliveries: int = Field(default=5, ge=1)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load(cls: type[S]) -> S:
+    """Build settings or raise ConfigError naming the first bad variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "NEWSWIRE_" + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise ConfigError(f"{name}: {err['msg']} (got {err.get('input')!r})") from None

@@ -1,0 +1,1 @@
+"""enrich: adds what an analyst needs and emits enriched events (consumer group `enrich`)."""

@@ -1,0 +1,179 @@
+"""The inbox on disk: scanning, claiming by rename, and where files end up.
+
+Lifecycle of a file: inbox -> (atomic rename) processing/<claim>/<name> ->
+published -> done/<YYYY-MM-DD>/<name> (or deleted, per done_policy);
+or -> error/<name> with <name>.error.json beside it. A file sitting in
+processing after a crash is published again at the next start (downstream is
+idempotent on the content hash, so that never yields a second article).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newswire.settings import ConfigError
+from services.ingest.config import IngestSettings
+from services.ingest.files import is_candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    path: Path  # where the file is now, inside processing/
+    source_name: str  # its path relative to the inbox, as the user dropped it
+    claim_dir: Path
+
+
+class Inbox:
+    def __init__(self, settings: IngestSettings) -> None:
+        self.root = settings.inbox.resolve()
+        self.processing = settings.processing_dir.resolve()
+        self.done = settings.done_dir.resolve()
+        self.error = settings.error_dir.resolve()
+        self.done_policy = settings.done_policy
+        self.max_depth = settings.max_depth
+        self._own = (self.processing, self.done, self.error)
+
+    def prepare(self) -> None:
+        """Create the folders and check they are usable, or raise ConfigError naming the setting."""
+        _usable_dir(self.root, "NEWSWIRE_INBOX")
+        for path, setting in (
+            (self.processing, "NEWSWIRE_PROCESSING_DIR"),
+            (self.done, "NEWSWIRE_DONE_DIR"),
+            (self.error, "NEWSWIRE_ERROR_DIR"),
+        ):
+            _usable_dir(path, setting)
+            if path.stat().st_dev != self.root.stat().st_dev:
+                raise ConfigError(
+                    f"{setting}: {path} is on another filesystem than NEWSWIRE_INBOX {self.root}; "
+                    "files move by atomic rename, so put both on the same filesystem"
+                )
+
+    def owns(self, path: Path) -> bool:
+        """Whether path lies in one of our own folders (when those sit inside the inbox)."""
+        return any(path == d or d in path.parents for d in self._own)
+
+    def accepts(self, path: Path) -> bool:
+        """Whether a path reported by a notification is a candidate article file."""
+        if not is_candidate(path.name) or self.owns(path):
+            return False
+        try:
+            rel = path.relative_to(self.root)
+        except ValueError:
+            return False
+        parts = rel.parts
+        return len(parts) - 1 <= self.max_depth and not any(p.startswith(".") for p in parts[:-1])
+
+    def scan(self) -> Iterator[Path]:
+        """Every candidate file, depth-first, streamed (never a whole listing in memory)."""
+        yield from self._scan(self.root, 0)
+
+    def _scan(self, folder: Path, depth: int) -> Iterator[Path]:
+        try:
+            it = os.scandir(folder)
+        except OSError:
+            return
+        with it:
+            for entry in it:
+                try:
+                    if entry.is_symlink():
+                        continue  # never followed: a link could lead outside the inbox
+                    if entry.is_dir():
+                        if depth < self.max_depth and not entry.name.startswith(".") and not self.owns(Path(entry.path)):
+                            yield from self._scan(Path(entry.path), depth + 1)
+                    elif entry.is_file() and is_candidate(entry.name):
+                        yield Path(entry.path)
+                except OSError:
+                    continue
+
+    def claim(self, path: Path) -> Claimed | None:
+        """Take the file by atomic rename; None if it is gone (another watcher took it)."""
+        source_name = path.relative_to(self.root).as_posix()
+        claim_dir = self.processing / uuid.uuid4().hex[:16]
+        target = claim_dir / source_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.is_symlink():
+                raise FileNotFoundError(path)
+            os.rename(path, target)
+        except FileNotFoundError:
+            shutil.rmtree(claim_dir, ignore_errors=True)
+            return None
+        return Claimed(target, source_name, claim_dir)
+
+    def recover(self) -> Iterator[Claimed]:
+        """Files claimed before a crash or stop, still waiting to be published."""
+        if not self.processing.is_dir():
+            return
+        for claim_dir in sorted(p for p in self.processing.iterdir() if p.is_dir()):
+            files = [p for p in claim_dir.rglob("*") if p.is_file() and not p.is_symlink()]
+            if not files:
+                shutil.rmtree(claim_dir, ignore_errors=True)
+            for path in files:
+                yield Claimed(path, path.relative_to(claim_dir).as_posix(), claim_dir)
+
+    def finish(self, claimed: Claimed) -> Path | None:
+        """After the entry is in Redis: archive (or delete) the file."""
+        if self.done_policy == "delete":
+            claimed.path.unlink(missing_ok=True)
+            dest = None
+        else:
+            day = datetime.now(UTC).strftime("%Y-%m-%d")
+            dest = _free_name(self.done / day / claimed.source_name)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(claimed.path, dest)
+        shutil.rmtree(claimed.claim_dir, ignore_errors=True)
+        return dest
+
+    def reject(self, claimed: Claimed, *, reason: str, detail: str, file_sha256: str | None) -> Path:
+        """Move the file to the error folder with <name>.error.json beside it."""
+        dest = _free_name(self.error / claimed.source_name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(claimed.path, dest)
+        report = {
+            "reason": reason,
+            "detail": detail,
+            "stage": "ingest",
+            "source_name": claimed.source_name,
+            "file_sha256": file_sha256,
+            "rejected_at": datetime.now(UTC).isoformat(),
+        }
+        tmp = dest.with_name(f".{dest.name}.error.json.tmp")
+        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, dest.with_name(dest.name + ".error.json"))
+        shutil.rmtree(claimed.claim_dir, ignore_errors=True)
+        return dest
+
+
+def _usable_dir(path: Path, setting: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot create {path}: {exc.strerror}") from None
+    if not path.is_dir():
+        raise ConfigError(f"{setting}: {path} is not a folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"{setting}: {path} is not writable by this user")
+    probe = path / f".newswire-probe-{uuid.uuid4().hex[:8]}"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"{setting}: {path} is not writable: {exc.strerror}") from None
+
+
+def _free_name(path: Path) -> Path:
+    """path, or path with .1, .2 ... before its suffix when something is there already."""
+    if not path.exists():
+        return path
+    stem, suffix = path.stem, path.suffix
+    n = 1
+    while (candidate := path.with_name(f"{stem}.{n}{suffix}")).exists():
+        n += 1
+    return candidate

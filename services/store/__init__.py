@@ -1,0 +1,1 @@
+"""store: parses raw articles and persists them once each (consumer group `store`)."""

@@ -1,0 +1,147 @@
+"""Date lines as newsrooms write them, in several languages. Pure; no guessing.
+
+parse_date(line) gives the wall-clock time as written plus the UTC offset when
+the line states one, or None when the line is not (only) a date. Ambiguous
+numeric dates (03/04/2021 could be either order) are None, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+_MONTHS: dict[str, int] = {}
+for _num, _names in enumerate(
+    [
+        "january jan janvier janv janv. januar jän enero ene gennaio gen janeiro января январь янв",
+        "february feb february févr février fevrier fev februar febrero febbraio fevereiro февраля февраль фев",
+        "march mar mars märz maerz marzo março marco марта март мар",
+        "april apr avril avr abril aprile апреля апрель апр",
+        "may mai mayo maggio maio мая май",
+        "june jun juin juni junio giugno junho июня июнь июн",
+        "july jul juillet juil juli julio luglio julho июля июль июл",
+        "august aug août aout agosto августа август авг",
+        "september sep sept septembre september septiembre settembre setembro сентября сентябрь сен сент",
+        "october oct octobre oktober octubre ottobre outubro октября октябрь окт",
+        "november nov novembre november noviembre novembro ноября ноябрь ноя",
+        "december dec déc décembre decembre dezember diciembre dicembre dezembro декабря декабрь дек",
+    ],
+    start=1,
+):
+    for _n in _names.split():
+        _MONTHS[_n.rstrip(".")] = _num
+
+_WEEKDAYS = set(
+    """monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+    lundi mardi mercredi jeudi vendredi samedi dimanche
+    montag dienstag mittwoch donnerstag freitag samstag sonntag
+    lunes martes miércoles miercoles jueves viernes sábado sabado domingo
+    lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica
+    понедельник вторник среда среду четверг пятница пятницу суббота субботу воскресенье""".split()
+)
+_FILLER = {"at", "on", "de", "del", "à", "a", "le", "el", "um", "uhr", "h", "в", "г", "года", "published", "updated", "den", "the", "of"}
+_ZONES = {"z": 0, "utc": 0, "gmt": 0, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "pst": -480,
+          "pdt": -420, "cet": 60, "cest": 120, "bst": 60, "eet": 120, "eest": 180, "msk": 180}
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|[+-]\d{2}:?\d{2}|utc|gmt)?$"
+)
+_NUMERIC = re.compile(r"^(\d{1,2})([./])(\d{1,2})\2(\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})[:h](\d{2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?([+-])(\d{1,2}):?(\d{2})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    wall: datetime
+    offset_min: int | None
+    has_time: bool
+
+    def iso(self) -> str:
+        if not self.has_time:
+            return self.wall.date().isoformat()
+        if self.offset_min is None:
+            return self.wall.isoformat()
+        return self.wall.replace(tzinfo=timezone(timedelta(minutes=self.offset_min))).isoformat()
+
+
+def parse_date(line: str) -> ParsedDate | None:
+    s = line.strip().lower()
+    if not s or len(s) > 80:
+        return None
+    m = _ISO.match(s)
+    if m:
+        return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], None, _offset(m[7]))
+    return _parse_words(s)
+
+
+def _offset(token: str | None) -> int | None:
+    if token is None:
+        return None
+    if token in _ZONES:
+        return _ZONES[token]
+    m = _OFFSET.match(token)
+    if not m:
+        return None
+    minutes = int(m[2]) * 60 + int(m[3] or 0)
+    return -minutes if m[1] == "-" else minutes
+
+
+def _build(
+    year: int, month: int, day: int, hh: str | None, mm: str | None, ss: str | None, ampm: str | None,
+    offset: int | None,
+) -> ParsedDate | None:
+    hour = int(hh) if hh else 0
+    if ampm:
+        if hour > 12 or hour == 0:
+            return None
+        hour = hour % 12 + (12 if ampm.startswith("p") else 0)
+    try:
+        wall = datetime(year, month, day, hour, int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+    if not 1900 <= year <= 2200:
+        return None
+    return ParsedDate(wall, offset, hh is not None)
+
+
+def _parse_words(s: str) -> ParsedDate | None:
+    tokens = re.split(r"[\s,|·–—]+|(?<=\D)-|-(?=\D)|\s-\s", s)
+    day = month = year = None
+    time: re.Match[str] | None = None
+    offset: int | None = None
+    ampm: str | None = None
+    for raw in tokens:
+        tok = raw.strip("()[]")
+        if not tok:
+            continue
+        bare = tok.rstrip(".:")
+        if (m := _NUMERIC.match(tok)) and day is None:
+            a, b = int(m[1]), int(m[3])
+            if m[2] == "/" and a <= 12 and b <= 12 and a != b:
+                return None  # 03/04/2021: month-first or day-first cannot be told
+            day, month, year = (b, a, int(m[4])) if m[2] == "/" and b > 12 else (a, b, int(m[4]))
+        elif (m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", tok)) and day is None:
+            year, month, day = int(m[1]), int(m[2]), int(m[3])
+        elif (m := _TIME.match(tok)) and time is None:
+            time = m
+            ampm = m[4]
+        elif tok in ("am", "pm", "a.m.", "p.m.") and time is not None:
+            ampm = tok
+        elif bare in _MONTHS and month is None:
+            month = _MONTHS[bare]
+        elif re.fullmatch(r"\d{4}", bare) and year is None:
+            year = int(bare)
+        elif (m2 := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th|er|e)?", bare)) and day is None:
+            day = int(m2[1])
+        elif bare in _WEEKDAYS or bare in _FILLER:
+            continue
+        elif (off := _offset(bare)) is not None and offset is None:
+            offset = off
+        else:
+            return None  # a word that is not part of a date: this line is text
+    if day is None or month is None or year is None:
+        return None
+    hh, mm, ss = (time[1], time[2], time[3]) if time else (None, None, None)
+    return _build(year, month, day, hh, mm, ss, ampm, offset)

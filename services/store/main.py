@@ -1,0 +1,29 @@
+"""Composition root of the store service."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from newswire.contracts import GROUP_STORE
+from newswire.service import run_consumer_service
+from services.store.config import StoreSettings
+from services.store.handlers import StoreHandler
+from services.store.repository import ArticleRepository
+
+
+async def run(settings: StoreSettings, *, redis_url: str, stopping: asyncio.Event, log: Any) -> None:
+    log = log.bind(service="store")
+    streams = settings.streams
+    await run_consumer_service(
+        settings,
+        stage="store",
+        stream=streams.raw,
+        group=GROUP_STORE,
+        make_handler=lambda engine: StoreHandler(
+            repository=ArticleRepository(engine), streams=streams, stopping=stopping, log=log
+        ),
+        redis_url=redis_url,
+        stopping=stopping,
+        log=log,
+    )

@@ -1,0 +1,67 @@
+"""Persisting parsed articles: one transaction and one INSERT per batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, Table
+
+from newswire.contracts import ArticleDiscovered
+from newswire.db.engine import insert_new, owners
+from newswire.db.tables import ArticleRow
+from services.store.parser import ParsedArticle
+
+ARTICLES: Table = ArticleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    entry_id: str
+    article_id: str
+    discovered: ArticleDiscovered
+    article: ParsedArticle
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    emit: list[Candidate]  # new rows, and redeliveries of the entry that created a row
+    duplicates: list[Candidate]  # content already stored from another entry
+
+
+class ArticleRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def save(self, batch: list[Candidate]) -> SaveResult:
+        now = datetime.now(UTC)
+        first: dict[str, Candidate] = {}
+        for c in batch:
+            first.setdefault(c.article_id, c)
+        rows = [_row(c, now) for c in first.values()]
+        with self.engine.begin() as conn:
+            inserted = insert_new(conn, ARTICLES, rows, "article_id")
+            existing = owners(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])
+        emit, duplicates = [], []
+        for c in batch:
+            creator = first[c.article_id].entry_id if c.article_id in inserted else existing.get(c.article_id)
+            (emit if creator == c.entry_id else duplicates).append(c)
+        return SaveResult(emit, duplicates)
+
+
+def _row(c: Candidate, now: datetime) -> dict[str, object]:
+    a, d = c.article, c.discovered
+    return {
+        "article_id": c.article_id,
+        "headline": a.headline,
+        "story_code": a.story_code,
+        "published_at": a.published_at,
+        "published_utc_offset_min": a.published_utc_offset_min,
+        "body": a.body,
+        "source_name": d.source_name,
+        "encoding": d.encoding,
+        "file_sha256": d.file_sha256,
+        "correlation_id": d.correlation_id,
+        "source_entry_id": c.entry_id,
+        "stored_at": now,
+    }
