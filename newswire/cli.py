@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("up", help="run ingest, store and enrich in one process (embedded Redis unless NEWSWIRE_REDIS_URL)").set_defaults(func=cmd_up)
     for name, text in (("ingest", "watch the inbox and publish new files"), ("store", "parse and persist (group store)"), ("enrich", "enrich and emit (group enrich)")):
         sub.add_parser(name, help=text).set_defaults(func=cmd_service, service=name)
+    h = sub.add_parser("health", help="exit 0 if this container's service is alive (for healthchecks)")
+    h.add_argument("--max-age", type=float, default=30.0, help="seconds since the last heartbeat (default 30)")
+    h.set_defaults(func=cmd_health)
     t = sub.add_parser("tail", help="print a stream's events as JSON lines")
     t.add_argument("stream", nargs="?", default="articles:enriched")
     t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
@@ -100,7 +103,8 @@ def cmd_up(_args: argparse.Namespace) -> int:
     try:
         _banner(ingest, store, redis_url, embedded is not None)
         return _run(
-            lambda stopping: [
+            heartbeat=ingest.heartbeat_file,
+            make=lambda stopping: [
                 run_store(store, redis_url=redis_url, stopping=stopping, log=log),
                 run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log),
                 run_ingest(ingest, redis_url=redis_url, stopping=stopping, log=log),
@@ -124,7 +128,7 @@ def cmd_service(args: argparse.Namespace) -> int:
         from services.store.main import run
     else:
         from services.enrich.main import run
-    return _run(lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)])
+    return _run(lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)], settings.heartbeat_file)
 
 
 def _redis_url(settings: CommonSettings) -> str:
@@ -138,11 +142,39 @@ def _redis_url(settings: CommonSettings) -> str:
     return url
 
 
-def _run(make: Any) -> int:
-    return asyncio.run(_supervise(make))
+def _run(make: Any, heartbeat: Path | None = None) -> int:
+    return asyncio.run(_supervise(make, heartbeat))
 
 
-async def _supervise(make: Any) -> int:
+async def _heartbeat(path: Path, stopping: asyncio.Event) -> None:
+    """Proves the event loop turns: a wedged or dead process stops touching the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while not stopping.is_set():
+        path.touch()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=5)
+    path.unlink(missing_ok=True)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    import time
+
+    common = load(CommonSettings)
+    if common.heartbeat_file is None:
+        raise ConfigError("NEWSWIRE_HEARTBEAT_FILE: not set, so there is no heartbeat to check")
+    try:
+        age = time.time() - common.heartbeat_file.stat().st_mtime
+    except OSError:
+        print(f"unhealthy: no heartbeat at {common.heartbeat_file}", file=sys.stderr)
+        return 1
+    if age > args.max_age:
+        print(f"unhealthy: last heartbeat {age:.0f}s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: last heartbeat {age:.1f}s ago")
+    return 0
+
+
+async def _supervise(make: Any, heartbeat: Path | None) -> int:
     """Run the services until SIGINT/SIGTERM or until one fails; always drain all of them."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -161,11 +193,14 @@ async def _supervise(make: Any) -> int:
         loop.add_signal_handler(sig, on_signal)
     coros: list[Coroutine[Any, Any, None]] = make(stopping)
     tasks = [asyncio.create_task(c) for c in coros]
+    beat = asyncio.create_task(_heartbeat(heartbeat, stopping)) if heartbeat else None
     stop_wait = asyncio.create_task(stopping.wait())
     await asyncio.wait([*tasks, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     stopping.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     stop_wait.cancel()
+    if beat is not None:
+        await beat
     for r in results:
         if isinstance(r, ConfigError):
             raise r

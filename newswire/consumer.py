@@ -1,11 +1,14 @@
 """Consumer-group plumbing shared by store and enrich.
 
-A batch is read by a FastStream subscriber (manual ack), handed to the
-service's handler, and the handler's outbound events are added together with
-the XACK of the whole batch in one MULTI/EXEC: either the events exist and the
-entries are acknowledged, or neither. The handler commits to the database
-before it returns, so "ack after commit" holds, and a redelivered entry is
-recognised by the database row it created (see newswire.db.tables).
+A batch is read by a FastStream subscriber (manual ack) and handed to the
+service's handler, which commits to the database before it returns ("ack
+after commit") and says which events each entry yields. Then one Lua script
+does, per entry and atomically: if this consumer still owns the entry (it is
+in our pending list), add its events and XACK it; otherwise nothing. So an
+entry's events are emitted exactly once even when two consumers processed it
+(one was slow, the other reclaimed it) or a reply was lost and the commit is
+retried. A redelivered entry is recognised by the database row it created
+(see newswire.db.tables) and re-emits; a duplicate from another entry does not.
 
 Entries left pending by a dead consumer are reclaimed with XAUTOCLAIM once
 idle for ``claim_idle_ms``; an entry delivered ``max_deliveries`` times is
@@ -27,7 +30,7 @@ from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
-from newswire.contracts import ArticleRejected, as_json, encode
+from newswire.contracts import DATA_FIELD, ArticleRejected, as_json, encode
 from newswire.redisio import TRANSIENT, ensure_group
 
 Entry = tuple[str, dict[bytes, bytes]]
@@ -36,8 +39,32 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
+    """An event to add to ``stream`` when, and only when, ``entry_id`` is acknowledged."""
+
+    entry_id: str
     stream: str
     fields: dict[bytes, bytes]
+
+
+# KEYS: source stream, then output streams. ARGV: group, consumer, entry count, then per
+# entry: id, number of outputs, and per output: KEYS index, payload.
+_COMMIT = """
+local src, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local n, i, committed = tonumber(ARGV[3]), 4, 0
+for _ = 1, n do
+  local id, nout = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
+  if #redis.call('XPENDING', src, group, id, id, 1, consumer) == 1 then
+    for o = 0, nout - 1 do
+      redis.call('XADD', KEYS[tonumber(ARGV[i + 2 * o])], '*', '__data__', ARGV[i + 2 * o + 1])
+    end
+    redis.call('XACK', src, group, id)
+    committed = committed + 1
+  end
+  i = i + 2 * nout
+end
+return committed
+"""
 
 
 class BatchHandler(Protocol):
@@ -94,7 +121,7 @@ def dead_letter(
         source_stream=stream,
         source_entry_id=entry_id,
     )
-    return Outbound(dead, encode(event))
+    return Outbound(entry_id, dead, encode(event))
 
 
 class GroupConsumer:
@@ -126,6 +153,7 @@ class GroupConsumer:
         self.max_deliveries = max_deliveries
         self.stopping = stopping
         self.log = log
+        self._commit = redis.register_script(_COMMIT)
 
     async def setup(self) -> None:
         await ensure_group(self.redis, self.stream, self.group)
@@ -167,28 +195,33 @@ class GroupConsumer:
             return
 
     async def commit(self, out: Sequence[Outbound], ack_ids: Sequence[str]) -> None:
-        async def op() -> None:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                for o in out:
-                    pipe.xadd(o.stream, o.fields)  # type: ignore[arg-type]  # bytes keys are fine
-                if ack_ids:
-                    pipe.xack(self.stream, self.group, *ack_ids)
-                await pipe.execute()
+        """Emit each entry's events and ack it, atomically, for the entries this consumer still owns."""
+        keys = [self.stream]
+        index: dict[str, int] = {}
+        per_entry: dict[str, list[Outbound]] = {i: [] for i in ack_ids}
+        for o in out:
+            per_entry.setdefault(o.entry_id, []).append(o)
+            if o.stream not in index:
+                keys.append(o.stream)
+                index[o.stream] = len(keys)
+        args: list[str | bytes] = [self.group, self.consumer, str(len(per_entry))]
+        for entry_id, outs in per_entry.items():
+            args += [entry_id, str(len(outs))]
+            for o in outs:
+                args += [str(index[o.stream]), o.fields[DATA_FIELD]]
 
-        await retry_transient(
-            op,
-            is_transient=lambda e: isinstance(e, TRANSIENT),
-            stopping=self.stopping,
-            log=self.log,
-            what="redis_commit",
+        async def op() -> int:
+            return int(await self._commit(keys=keys, args=args))
+
+        committed = await retry_transient(
+            op, is_transient=lambda e: isinstance(e, TRANSIENT), stopping=self.stopping, log=self.log, what="redis_commit"
         )
+        if committed < len(per_entry):
+            # Another consumer reclaimed them meanwhile; it emits them (once) instead of us.
+            self.log.info("not_owner", skipped=len(per_entry) - committed)
 
     async def reclaim_forever(self) -> None:
-        """Take over entries left pending (by this name before a restart, or by a dead consumer)."""
-        try:
-            await self._drain_own_pending()
-        except Exception as exc:  # noqa: BLE001 - the periodic rounds below retry it
-            self.log.warning("reclaim_failed", error=_one_line(exc))
+        """Take over entries left pending by consumers that died (idle for claim_idle_ms)."""
         start = "0-0"
         while not self.stopping.is_set():
             try:
@@ -208,7 +241,7 @@ class GroupConsumer:
             except TimeoutError:
                 pass
 
-    async def _drain_own_pending(self) -> None:
+    async def drain_own_pending(self) -> None:
         """Entries this consumer name held before a restart: no need to wait for them to idle."""
         cursor = "0"
         while not self.stopping.is_set():

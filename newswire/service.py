@@ -30,6 +30,8 @@ async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asy
     broker = RedisBroker(redis_url, logger=log, log_level=logging.DEBUG, graceful_timeout=30.0)
     consumer.subscribe(broker)
     await consumer.setup()
+    # What this consumer name left pending before a restart goes first, before new reads.
+    await consumer.drain_own_pending()
     await broker.start()
     reclaim = asyncio.create_task(consumer.reclaim_forever(), name=f"reclaim-{consumer.group}")
     log.info("consumer_started", stream=consumer.stream, group=consumer.group, consumer=consumer.consumer)

@@ -35,6 +35,9 @@ class CommonSettings(BaseSettings):
     consumer_name: str = Field(default_factory=default_consumer_name)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
+    heartbeat_file: Path | None = Field(
+        default=None, description="Touched every few seconds while the process is healthy (for `newswire health`)"
+    )
     connect_timeout_s: float = Field(default=5.0, gt=0, description="How long to wait at start")
 
     @property

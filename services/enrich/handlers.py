@@ -47,7 +47,7 @@ class EnrichHandler:
             log=self.log,
             what="database_write",
         )
-        out.extend(Outbound(self.streams.enriched, encode(_enriched(c))) for c in result.emit)
+        out.extend(Outbound(c.entry_id, self.streams.enriched, encode(_enriched(c))) for c in result.emit)
         self.log.info(
             "batch_enriched",
             entries=len(entries),

@@ -91,6 +91,10 @@ class Watcher:
                     await self._note(path)
 
     async def _rescan_forever(self) -> None:
+        # The notifier starts in its own task; a file dropped before it was watching but after
+        # the first scan passed is caught by a second scan soon after, not a full interval later.
+        await asyncio.sleep(0.1)
+        intervals = iter([2.0])
         while not self.stopping.is_set():
             started = time.perf_counter()
             seen = 0
@@ -104,7 +108,8 @@ class Watcher:
                 seen += len(batch)
             self.log.debug("scanned", files=seen, ms=round((time.perf_counter() - started) * 1000, 1))
             try:
-                await asyncio.wait_for(self.stopping.wait(), timeout=self.settings.rescan_interval_s)
+                wait = next(intervals, self.settings.rescan_interval_s)
+                await asyncio.wait_for(self.stopping.wait(), timeout=wait)
             except TimeoutError:
                 pass
 

@@ -36,7 +36,7 @@ class StoreHandler:
             log=self.log,
             what="database_write",
         )
-        out.extend(Outbound(self.streams.stored, encode(_stored(c))) for c in result.emit)
+        out.extend(Outbound(c.entry_id, self.streams.stored, encode(_stored(c))) for c in result.emit)
         for c in result.duplicates:
             self.log.debug("duplicate", article_id=c.article_id, source_name=c.discovered.source_name, entry_id=c.entry_id)
         self.log.info(

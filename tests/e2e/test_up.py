@@ -1,0 +1,63 @@
+"""`newswire up` as a user runs it: a subprocess, a real folder, real Redis and database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+
+from tests.support import NEWSWIRE, SEED, Pipeline, wait_for
+
+SEED_HEADLINE = "Russia Will Not Allow Americans to Speak to It from Position of Force: Spokseman"
+
+
+def test_seed_dropped_into_inbox_is_stored_once_and_enriched_once(pipeline: Pipeline) -> None:
+    up = pipeline.start("up")
+    pipeline.inbox.mkdir(parents=True, exist_ok=True)
+    wait_for(lambda: (pipeline.root / "up-0.log").read_text().count('"consumer_started"') == 2, what="both consumers up")
+    shutil.copy(SEED, pipeline.inbox / SEED.name)
+
+    wait_for(lambda: pipeline.xlen("enriched") == 1, timeout=10, what="the enriched event")
+    [event] = pipeline.events("enriched")
+    assert event["event"] == "article.enriched"
+    assert event["schema_version"] >= 1 and event["correlation_id"]
+    assert event["headline"] == SEED_HEADLINE
+    assert event["story_code"] == "924469"
+    assert event["published_at"].startswith("2021-03-31T11:59")
+    assert event["source_name"] == SEED.name
+    assert event["enrichment"]["language"] == "en"
+    assert event["enrichment"]["word_count"] > 250
+    rows = pipeline.sql("SELECT article_id, headline, story_code, published_at FROM articles")
+    assert len(rows) == 1
+    assert rows[0][0] == event["article_id"]
+    assert (rows[0][1], rows[0][2]) == (SEED_HEADLINE, "924469")
+    assert str(rows[0][3]).startswith("2021-03-31 11:59")
+
+    # the same content under another name changes neither count
+    shutil.copy(SEED, pipeline.inbox / "copy-of-seed.txt")
+    wait_for(lambda: len(list(pipeline.done.rglob("copy-of-seed.txt"))) == 1, what="the copy archived")
+    wait_for(lambda: pipeline.pending("raw", "store") == 0 and pipeline.xlen("raw") == 2, what="the copy consumed")
+    assert pipeline.count("articles") == 1
+    assert pipeline.xlen("stored") == 1
+    assert pipeline.xlen("enriched") == 1
+
+    assert pipeline.stop(up, signal.SIGINT) == 0
+    assert not any(pipeline.processing.rglob("*.txt")), "nothing may stay in processing after a clean stop"
+
+
+def test_tail_prints_the_enriched_event_as_one_json_line(pipeline: Pipeline) -> None:
+    pipeline.start("up")
+    wait_for(lambda: pipeline.inbox.is_dir(), what="inbox created")
+    shutil.copy(SEED, pipeline.inbox / SEED.name)
+    wait_for(lambda: pipeline.xlen("enriched") == 1, timeout=15, what="the enriched event")
+
+    out = subprocess.run(
+        [NEWSWIRE, "tail", f"{pipeline.prefix}articles:enriched", "--no-follow"],
+        env=pipeline.env(), capture_output=True, text=True, timeout=30, check=True,
+    ).stdout
+    lines = out.splitlines()
+    assert len(lines) == 1
+    doc = json.loads(lines[0])
+    assert doc["event"] == "article.enriched"
+    assert doc["headline"] == SEED_HEADLINE
