@@ -34,8 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newswire", description="Article files in, enriched events out.")
     p.add_argument("--version", action="version", version=f"newswire {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("up", help="run ingest, store and enrich in one process (embedded Redis unless NEWSWIRE_REDIS_URL)").set_defaults(func=cmd_up)
-    for name, text in (("ingest", "watch the inbox and publish new files"), ("store", "parse and persist (group store)"), ("enrich", "enrich and emit (group enrich)")):
+    sub.add_parser(
+        "up", help="run ingest, store and enrich in one process (embedded Redis unless NEWSWIRE_REDIS_URL)"
+    ).set_defaults(func=cmd_up)
+    for name, text in (
+        ("ingest", "watch the inbox and publish new files"),
+        ("store", "parse and persist (group store)"),
+        ("enrich", "enrich and emit (group enrich)"),
+    ):
         sub.add_parser(name, help=text).set_defaults(func=cmd_service, service=name)
     h = sub.add_parser("health", help="exit 0 if this container's service is alive (for healthchecks)")
     h.add_argument("--max-age", type=float, default=30.0, help="seconds since the last heartbeat (default 30)")
@@ -81,7 +87,9 @@ def _lock_data_dir(common: CommonSettings) -> IO[str]:
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise ConfigError(f"NEWSWIRE_DATA_DIR: another `newswire up` is running on {common.data_dir.resolve()}") from None
+        raise ConfigError(
+            f"NEWSWIRE_DATA_DIR: another `newswire up` is running on {common.data_dir.resolve()}"
+        ) from None
     return fh
 
 
@@ -108,7 +116,7 @@ def cmd_up(_args: argparse.Namespace) -> int:
                 run_store(store, redis_url=redis_url, stopping=stopping, log=log),
                 run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log),
                 run_ingest(ingest, redis_url=redis_url, stopping=stopping, log=log),
-            ]
+            ],
         )
     finally:
         if embedded is not None:
@@ -120,15 +128,29 @@ def cmd_service(args: argparse.Namespace) -> int:
     ingest, store, enrich = _settings()
     settings = {"ingest": ingest, "store": store, "enrich": enrich}[args.service]
     log = logs.configure(settings.log_level, settings.log_format)
-    _preflight(ingest if args.service == "ingest" else None, None if args.service == "ingest" else settings.resolved_database_url)
+    _preflight(
+        ingest if args.service == "ingest" else None,
+        None if args.service == "ingest" else settings.resolved_database_url,
+    )
     redis_url = _redis_url(settings)
-    if args.service == "ingest":
-        from services.ingest.main import run
-    elif args.service == "store":
-        from services.store.main import run
-    else:
-        from services.enrich.main import run
-    return _run(lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)], settings.heartbeat_file)
+    run = _service_runner(args.service)
+    return _run(
+        lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)], settings.heartbeat_file
+    )
+
+
+def _service_runner(name: str) -> Any:
+    if name == "ingest":
+        from services.ingest.main import run as run_ingest
+
+        return run_ingest
+    if name == "store":
+        from services.store.main import run as run_store
+
+        return run_store
+    from services.enrich.main import run as run_enrich
+
+    return run_enrich
 
 
 def _redis_url(settings: CommonSettings) -> str:
@@ -136,9 +158,8 @@ def _redis_url(settings: CommonSettings) -> str:
 
     url = settings.redis_url or running_url(settings.data_dir)
     if not url:
-        raise ConfigError(
-            f"NEWSWIRE_REDIS_URL: not set, and no `newswire up` is running on {settings.data_dir.resolve()} to share its Redis"
-        )
+        where = settings.data_dir.resolve()
+        raise ConfigError(f"NEWSWIRE_REDIS_URL: not set, and no `newswire up` is running on {where} to share its Redis")
     return url
 
 
@@ -248,7 +269,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
     common = load(CommonSettings)
     url = _redis_url(common)
-    r = redis.Redis.from_url(url, socket_timeout=None)
+    r: Any = redis.Redis.from_url(url, socket_timeout=None)  # Any: redis-py types replies as wide unions
     stream = args.stream
     out = sys.stdout
     try:
@@ -258,7 +279,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
                 page = r.xrange(stream, min=f"({last}" if last != "0-0" else "-", count=1000)
                 if not page:
                     break
-                for entry_id, fields in page:
+                for _entry_id, fields in page:
                     _print(out, as_json(fields))
                 last = page[-1][0].decode()
         else:

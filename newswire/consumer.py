@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from faststream.middlewares import AckPolicy
@@ -32,9 +31,9 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 
 from newswire.contracts import DATA_FIELD, ArticleRejected, as_json, encode
 from newswire.redisio import TRANSIENT, ensure_group
+from newswire.waiting import Stopping, pause, retry_transient
 
 Entry = tuple[str, dict[bytes, bytes]]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,38 +70,6 @@ class BatchHandler(Protocol):
     async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]: ...
 
 
-class Stopping(Exception):
-    """Raised out of a retry loop at shutdown: the batch stays pending for later."""
-
-
-async def retry_transient(
-    op: Callable[[], Awaitable[T]],
-    *,
-    is_transient: Callable[[BaseException], bool],
-    stopping: asyncio.Event,
-    log: Any,
-    what: str,
-) -> T:
-    """Run op until it succeeds, backing off (0.2 s doubling to 15 s, jittered) on transient errors."""
-    delay = 0.2
-    attempt = 0
-    while True:
-        try:
-            return await op()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            attempt += 1
-            if stopping.is_set():
-                raise Stopping(what) from exc
-            log.warning("retrying", what=what, attempt=attempt, error=str(exc).splitlines()[0][:200], delay_s=round(delay, 2))
-            try:
-                await asyncio.wait_for(stopping.wait(), timeout=delay * random.uniform(0.8, 1.2))
-            except TimeoutError:
-                pass
-            delay = min(delay * 2, 15.0)
-
-
 def dead_letter(
     *, stage: str, stream: str, dead: str, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str
 ) -> Outbound:
@@ -114,7 +81,7 @@ def dead_letter(
     event = ArticleRejected(
         article_id=article_id,
         correlation_id=str(doc.get("correlation_id") or entry_id),
-        stage=stage,  # type: ignore[arg-type]  # checked by the model
+        stage=stage,
         reason=reason,
         detail=detail[:500],
         source_name=doc.get("source_name") if isinstance(doc.get("source_name"), str) else None,
@@ -141,7 +108,8 @@ class GroupConsumer:
         stopping: asyncio.Event,
         log: Any,
     ) -> None:
-        self.redis = redis
+        # redis-py types replies as unions of every shape a server might send; Any at this edge.
+        self.redis: Any = redis
         self.stream = stream
         self.dead = dead
         self.group = group
@@ -214,7 +182,11 @@ class GroupConsumer:
             return int(await self._commit(keys=keys, args=args))
 
         committed = await retry_transient(
-            op, is_transient=lambda e: isinstance(e, TRANSIENT), stopping=self.stopping, log=self.log, what="redis_commit"
+            op,
+            is_transient=lambda e: isinstance(e, TRANSIENT),
+            stopping=self.stopping,
+            log=self.log,
+            what="redis_commit",
         )
         if committed < len(per_entry):
             # Another consumer reclaimed them meanwhile; it emits them (once) instead of us.
@@ -226,20 +198,21 @@ class GroupConsumer:
         while not self.stopping.is_set():
             try:
                 next_id, messages, *_ = await self.redis.xautoclaim(
-                    self.stream, self.group, self.consumer,
-                    min_idle_time=self.claim_idle_ms, start_id=start, count=self.batch_size,
+                    self.stream,
+                    self.group,
+                    self.consumer,
+                    min_idle_time=self.claim_idle_ms,
+                    start_id=start,
+                    count=self.batch_size,
                 )
                 start = next_id.decode() if isinstance(next_id, bytes) else str(next_id)
                 if messages:
                     await self._handle_claimed([(i.decode(), f or {}) for i, f in messages])
                 if start != "0-0":
                     continue
-            except Exception as exc:  # noqa: BLE001 - a reclaim round must never end the service
+            except Exception as exc:
                 self.log.warning("reclaim_failed", error=_one_line(exc))
-            try:
-                await asyncio.wait_for(self.stopping.wait(), timeout=max(self.claim_idle_ms / 2000, 0.5))
-            except TimeoutError:
-                pass
+            await pause(self.stopping, max(self.claim_idle_ms / 2000, 0.5))
 
     async def drain_own_pending(self) -> None:
         """Entries this consumer name held before a restart: no need to wait for them to idle."""
@@ -279,11 +252,17 @@ class GroupConsumer:
         if not ids:
             return {}
         rows = await self.redis.xpending_range(
-            self.stream, self.group, min=min(ids, key=_id_key), max=max(ids, key=_id_key), count=len(ids) * 2 + 10,
+            self.stream,
+            self.group,
+            min=min(ids, key=_id_key),
+            max=max(ids, key=_id_key),
+            count=len(ids) * 2 + 10,
             consumername=self.consumer,
         )
         return {
-            (r["message_id"].decode() if isinstance(r["message_id"], bytes) else r["message_id"]): int(r["times_delivered"])
+            (r["message_id"].decode() if isinstance(r["message_id"], bytes) else r["message_id"]): int(
+                r["times_delivered"]
+            )
             for r in rows
         }
 

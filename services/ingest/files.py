@@ -88,8 +88,11 @@ def _utf16_without_bom(data: bytes) -> Decoded | Undecodable | None:
     if len(sample) < 16 or len(sample) % 2:
         return None
     even, odd = _top_share(sample[0::2]), _top_share(sample[1::2])
-    encoding = "utf-16-le" if odd > 0.6 > 0.3 > even else "utf-16-be" if even > 0.6 > 0.3 > odd else None
-    if encoding is None:
+    if odd > 0.6 and even < 0.3:
+        encoding = "utf-16-le"
+    elif even > 0.6 and odd < 0.3:
+        encoding = "utf-16-be"
+    else:
         return None
     try:
         return _checked(data.decode(encoding), encoding)

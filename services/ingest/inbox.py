@@ -85,7 +85,11 @@ class Inbox:
                     if entry.is_symlink():
                         continue  # never followed: a link could lead outside the inbox
                     if entry.is_dir():
-                        if depth < self.max_depth and not entry.name.startswith(".") and not self.owns(Path(entry.path)):
+                        if (
+                            depth < self.max_depth
+                            and not entry.name.startswith(".")
+                            and not self.owns(Path(entry.path))
+                        ):
                             yield from self._scan(Path(entry.path), depth + 1)
                     elif entry.is_file() and is_candidate(entry.name):
                         yield Path(entry.path)

@@ -14,15 +14,27 @@ from typing import Any
 import redis.asyncio as aioredis
 from watchfiles import awatch
 
-from newswire.consumer import retry_transient
 from newswire.contracts import ArticleDiscovered, ArticleRejected, Streams, content_hash, encode, new_correlation_id
 from newswire.redisio import TRANSIENT
+from newswire.waiting import pause, retry_transient
 from services.ingest.config import IngestSettings
 from services.ingest.files import Decoded, decode
 from services.ingest.inbox import Claimed, Inbox
 from services.ingest.settle import Settler
 
-NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "9p", "virtiofs", "fuse.sshfs", "vboxsf", "fuse.grpcfuse", "afs"}
+NETWORK_FILESYSTEMS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "9p",
+    "virtiofs",
+    "fuse.sshfs",
+    "vboxsf",
+    "fuse.grpcfuse",
+    "afs",
+}
 MAX_PENDING = 5_000  # files being settled at once; a scan waits beyond this
 
 
@@ -61,7 +73,9 @@ class Watcher:
         if recovered:
             self.log.info("recovering", files=len(recovered))
             for i in range(0, len(recovered), self.settings.publish_batch):
-                await self._publish([await asyncio.to_thread(self._prepare, c) for c in recovered[i : i + self.settings.publish_batch]])
+                await self._publish(
+                    [await asyncio.to_thread(self._prepare, c) for c in recovered[i : i + self.settings.publish_batch]]
+                )
         polling = self.polling()
         self.log.info("watching", inbox=str(self.inbox.root), polling=polling, settle_s=self.settings.settle_s)
         tasks = [
@@ -107,11 +121,7 @@ class Watcher:
                     await self._note(path)
                 seen += len(batch)
             self.log.debug("scanned", files=seen, ms=round((time.perf_counter() - started) * 1000, 1))
-            try:
-                wait = next(intervals, self.settings.rescan_interval_s)
-                await asyncio.wait_for(self.stopping.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+            await pause(self.stopping, next(intervals, self.settings.rescan_interval_s))
 
     async def _note(self, path: Path) -> None:
         async with self._room:
@@ -129,10 +139,7 @@ class Watcher:
             async with self._room:
                 self._room.notify_all()
             if not ready:
-                try:
-                    await asyncio.wait_for(self.stopping.wait(), timeout=tick)
-                except TimeoutError:
-                    pass
+                await pause(self.stopping, tick)
 
     def _ready_now(self) -> list[Path]:
         now = time.monotonic()
@@ -168,7 +175,14 @@ class Watcher:
     def _read(self, claimed: Claimed) -> Prepared:
         size = claimed.path.stat().st_size
         if size > self.settings.max_file_bytes:
-            return Prepared(claimed, None, "too_large", f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={self.settings.max_file_bytes}", None, size)
+            return Prepared(
+                claimed,
+                None,
+                "too_large",
+                f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={self.settings.max_file_bytes}",
+                None,
+                size,
+            )
         data = claimed.path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         decoded = decode(data)
@@ -189,7 +203,10 @@ class Watcher:
         if not prepared:
             return
         started = time.perf_counter()
-        entries = [(self.streams.raw, encode(p.event)) if p.event else (self.streams.dead, encode(self._rejection(p))) for p in prepared]
+        entries = [
+            (self.streams.raw, encode(p.event)) if p.event else (self.streams.dead, encode(self._rejection(p)))
+            for p in prepared
+        ]
 
         async def op() -> None:
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -198,16 +215,31 @@ class Watcher:
                 await pipe.execute()
 
         # Files stay in processing/ until Redis has them: a stop here loses nothing.
-        await retry_transient(op, is_transient=lambda e: isinstance(e, TRANSIENT), stopping=self.stopping, log=self.log, what="redis_publish")
+        await retry_transient(
+            op,
+            is_transient=lambda e: isinstance(e, TRANSIENT),
+            stopping=self.stopping,
+            log=self.log,
+            what="redis_publish",
+        )
         await asyncio.to_thread(self._archive, prepared)
         ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
         for p in prepared:
             if p.event is not None:
                 self.counters["published"] += 1
-                self.log.info("published", path=p.claimed.source_name, article_id=p.event.article_id, size=p.size, encoding=p.event.encoding, ms=ms)
+                self.log.info(
+                    "published",
+                    path=p.claimed.source_name,
+                    article_id=p.event.article_id,
+                    size=p.size,
+                    encoding=p.event.encoding,
+                    ms=ms,
+                )
             else:
                 self.counters["rejected"] += 1
-                self.log.warning("rejected", path=p.claimed.source_name, reason=p.reason, detail=p.detail, size=p.size, ms=ms)
+                self.log.warning(
+                    "rejected", path=p.claimed.source_name, reason=p.reason, detail=p.detail, size=p.size, ms=ms
+                )
 
     def _archive(self, prepared: list[Prepared]) -> None:
         for p in prepared:
@@ -215,7 +247,9 @@ class Watcher:
                 if p.event is not None:
                     self.inbox.finish(p.claimed)
                 else:
-                    self.inbox.reject(p.claimed, reason=p.reason or "unknown", detail=p.detail or "", file_sha256=p.file_sha256)
+                    self.inbox.reject(
+                        p.claimed, reason=p.reason or "unknown", detail=p.detail or "", file_sha256=p.file_sha256
+                    )
             except OSError as exc:
                 # Published already; it stays in processing/ and is re-published (a no-op downstream) at restart.
                 self.log.error("archive_failed", path=p.claimed.source_name, error=str(exc))

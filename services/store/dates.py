@@ -33,16 +33,109 @@ for _num, _names in enumerate(
         _MONTHS[_n.rstrip(".")] = _num
 
 _WEEKDAYS = set(
-    """monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
-    lundi mardi mercredi jeudi vendredi samedi dimanche
-    montag dienstag mittwoch donnerstag freitag samstag sonntag
-    lunes martes miércoles miercoles jueves viernes sábado sabado domingo
-    lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica
-    понедельник вторник среда среду четверг пятница пятницу суббота субботу воскресенье""".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "lunes",
+        "martes",
+        "miércoles",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "sabado",
+        "domingo",
+        "lunedì",
+        "lunedi",
+        "martedì",
+        "martedi",
+        "mercoledì",
+        "mercoledi",
+        "giovedì",
+        "giovedi",
+        "venerdì",
+        "venerdi",
+        "sabato",
+        "domenica",
+        "понедельник",
+        "вторник",
+        "среда",
+        "среду",
+        "четверг",
+        "пятница",
+        "пятницу",
+        "суббота",
+        "субботу",
+        "воскресенье",
+    ]
 )
-_FILLER = {"at", "on", "de", "del", "à", "a", "le", "el", "um", "uhr", "h", "в", "г", "года", "published", "updated", "den", "the", "of"}
-_ZONES = {"z": 0, "utc": 0, "gmt": 0, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "pst": -480,
-          "pdt": -420, "cet": 60, "cest": 120, "bst": 60, "eet": 120, "eest": 180, "msk": 180}
+_FILLER = {
+    "at",
+    "on",
+    "de",
+    "del",
+    "à",
+    "a",
+    "le",
+    "el",
+    "um",
+    "uhr",
+    "h",
+    "в",
+    "г",
+    "года",
+    "published",
+    "updated",
+    "den",
+    "the",
+    "of",
+}
+_ZONES = {
+    "z": 0,
+    "utc": 0,
+    "gmt": 0,
+    "est": -300,
+    "edt": -240,
+    "cst": -360,
+    "cdt": -300,
+    "pst": -480,
+    "pdt": -420,
+    "cet": 60,
+    "cest": 120,
+    "bst": 60,
+    "eet": 120,
+    "eest": 180,
+    "msk": 180,
+}
 
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|[+-]\d{2}:?\d{2}|utc|gmt)?$"
@@ -89,7 +182,13 @@ def _offset(token: str | None) -> int | None:
 
 
 def _build(
-    year: int, month: int, day: int, hh: str | None, mm: str | None, ss: str | None, ampm: str | None,
+    year: int,
+    month: int,
+    day: int,
+    hh: str | None,
+    mm: str | None,
+    ss: str | None,
+    ampm: str | None,
     offset: int | None,
 ) -> ParsedDate | None:
     hour = int(hh) if hh else 0
@@ -106,7 +205,7 @@ def _build(
     return ParsedDate(wall, offset, hh is not None)
 
 
-def _parse_words(s: str) -> ParsedDate | None:
+def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one branch per kind of token reads as the grammar
     tokens = re.split(r"[\s,|·–—]+|(?<=\D)-|-(?=\D)|\s-\s", s)
     day = month = year = None
     time: re.Match[str] | None = None

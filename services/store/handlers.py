@@ -7,9 +7,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from newswire.consumer import Entry, Outbound, dead_letter, retry_transient
-from newswire.contracts import ArticleDiscovered, Streams, ArticleStored, MalformedEvent, content_hash, decode, encode
+from newswire.consumer import Entry, Outbound, dead_letter
+from newswire.contracts import ArticleDiscovered, ArticleStored, MalformedEvent, Streams, content_hash, decode, encode
 from newswire.db.engine import is_transient
+from newswire.waiting import retry_transient
 from services.store.parser import Rejection, parse
 from services.store.repository import ArticleRepository, Candidate
 
@@ -38,7 +39,9 @@ class StoreHandler:
         )
         out.extend(Outbound(c.entry_id, self.streams.stored, encode(_stored(c))) for c in result.emit)
         for c in result.duplicates:
-            self.log.debug("duplicate", article_id=c.article_id, source_name=c.discovered.source_name, entry_id=c.entry_id)
+            self.log.debug(
+                "duplicate", article_id=c.article_id, source_name=c.discovered.source_name, entry_id=c.entry_id
+            )
         self.log.info(
             "batch_stored",
             entries=len(entries),
@@ -53,8 +56,13 @@ class StoreHandler:
         def reject(reason: str, detail: str) -> None:
             out.append(
                 dead_letter(
-                    stage="store", stream=self.streams.raw, dead=self.streams.dead,
-                    entry_id=entry_id, fields=fields, reason=reason, detail=detail,
+                    stage="store",
+                    stream=self.streams.raw,
+                    dead=self.streams.dead,
+                    entry_id=entry_id,
+                    fields=fields,
+                    reason=reason,
+                    detail=detail,
                 )
             )
             self.log.warning("rejected", entry_id=entry_id, reason=reason, detail=detail)

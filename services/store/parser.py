@@ -71,7 +71,7 @@ def parse(text: str) -> ParsedArticle | Rejection:
         pos += 1
     if pos >= len(nonblank):
         return Rejection("no_body", "a headline but no body text")
-    paragraphs = _paragraphs(lines[nonblank[pos]:])
+    paragraphs = _paragraphs(lines[nonblank[pos] :])
     return ParsedArticle(
         headline=headline,
         story_code=story_code,

@@ -42,7 +42,8 @@ class ArticleRepository:
         with self.engine.begin() as conn:
             inserted = insert_new(conn, ARTICLES, rows, "article_id")
             existing = owners(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])
-        emit, duplicates = [], []
+        emit: list[Candidate] = []
+        duplicates: list[Candidate] = []
         for c in batch:
             creator = first[c.article_id].entry_id if c.article_id in inserted else existing.get(c.article_id)
             (emit if creator == c.entry_id else duplicates).append(c)

@@ -15,7 +15,9 @@ SEED_HEADLINE = "Russia Will Not Allow Americans to Speak to It from Position of
 def test_seed_dropped_into_inbox_is_stored_once_and_enriched_once(pipeline: Pipeline) -> None:
     up = pipeline.start("up")
     pipeline.inbox.mkdir(parents=True, exist_ok=True)
-    wait_for(lambda: (pipeline.root / "up-0.log").read_text().count('"consumer_started"') == 2, what="both consumers up")
+    wait_for(
+        lambda: (pipeline.root / "up-0.log").read_text().count('"consumer_started"') == 2, what="both consumers up"
+    )
     shutil.copy(SEED, pipeline.inbox / SEED.name)
 
     wait_for(lambda: pipeline.xlen("enriched") == 1, timeout=10, what="the enriched event")
@@ -54,7 +56,11 @@ def test_tail_prints_the_enriched_event_as_one_json_line(pipeline: Pipeline) -> 
 
     out = subprocess.run(
         [NEWSWIRE, "tail", f"{pipeline.prefix}articles:enriched", "--no-follow"],
-        env=pipeline.env(), capture_output=True, text=True, timeout=30, check=True,
+        env=pipeline.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     ).stdout
     lines = out.splitlines()
     assert len(lines) == 1
