@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     h = sub.add_parser("health", help="exit 0 if this container's service is alive (for healthchecks)")
     h.add_argument("--max-age", type=float, default=30.0, help="seconds since the last heartbeat (default 30)")
     h.set_defaults(func=cmd_health)
+    b = sub.add_parser("bench", help="end-to-end benchmark against the plain redis-py + sqlite3 floor")
+    b.add_argument("-n", "--articles", type=int, default=20_000, help="synthetic articles (default 20000)")
+    b.add_argument("--runs", type=int, default=3, help="repetitions; medians are reported (default 3)")
+    b.add_argument("--floor", default=None, help="path of floor.py (default: ../shared/bench/floor.py if present)")
+    b.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
+    b.set_defaults(func=cmd_bench)
     t = sub.add_parser("tail", help="print a stream's events as JSON lines")
     t.add_argument("stream", nargs="?", default="articles:enriched")
     t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
@@ -257,6 +263,12 @@ def _redact_db(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from newswire.bench import run_bench
+
+    return run_bench(args)
 
 
 # -- tail ---------------------------------------------------------------------------------------
