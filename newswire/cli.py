@@ -268,7 +268,7 @@ def _redact_db(url: str) -> str:
 def cmd_bench(args: argparse.Namespace) -> int:
     from newswire.bench import run_bench
 
-    return run_bench(args)
+    return int(run_bench(args))
 
 
 # -- tail ---------------------------------------------------------------------------------------

@@ -21,3 +21,4 @@ class IngestSettings(CommonSettings):
     max_file_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_depth: int = Field(default=8, ge=0, description="Subfolder levels below the inbox that are watched")
     publish_batch: int = Field(default=256, ge=1, le=10_000)
+    max_lag: int = Field(default=10_000, ge=0, description="Pause intake while the store group lags more (0: never)")

@@ -1,14 +1,20 @@
 """The inbox on disk: scanning, claiming by rename, and where files end up.
 
-Lifecycle of a file: inbox -> (atomic rename) processing/<claim>/<name> ->
-published -> done/<YYYY-MM-DD>/<name> (or deleted, per done_policy);
-or -> error/<name> with <name>.error.json beside it. A file sitting in
-processing after a crash is published again at the next start (downstream is
-idempotent on the content hash, so that never yields a second article).
+Lifecycle of a file: inbox -> (atomic rename) processing/<watcher>/<claim>/<name>
+-> published -> done/<YYYY-MM-DD>/<name> (or deleted, per done_policy);
+or -> error/<name> with <name>.error.json beside it.
+
+Each watcher has its own folder in processing/, guarded by an flock on
+processing/<watcher>.lock for as long as it runs. A file sitting in processing
+after a crash is picked up again: by the same watcher at its restart, or by any
+other watcher once the dead one's lock is free (it adopts the folder's claims
+by rename). Whether such a file was already published is known from Redis (see
+Watcher); downstream is idempotent on the content hash either way.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from newswire.settings import ConfigError
 from services.ingest.config import IngestSettings
@@ -29,11 +36,18 @@ class Claimed:
     source_name: str  # its path relative to the inbox, as the user dropped it
     claim_dir: Path
 
+    @property
+    def claim_id(self) -> str:
+        return self.claim_dir.name
+
 
 class Inbox:
-    def __init__(self, settings: IngestSettings) -> None:
+    def __init__(self, settings: IngestSettings, *, owner: str = "") -> None:
         self.root = settings.inbox.resolve()
         self.processing = settings.processing_dir.resolve()
+        self.owner = _safe_name(owner or settings.consumer_name)
+        self.mine = self.processing / self.owner
+        self._lock: IO[str] | None = None
         self.done = settings.done_dir.resolve()
         self.error = settings.error_dir.resolve()
         self.done_policy = settings.done_policy
@@ -54,6 +68,45 @@ class Inbox:
                     f"{setting}: {path} is on another filesystem than NEWSWIRE_INBOX {self.root}; "
                     "files move by atomic rename, so put both on the same filesystem"
                 )
+
+    def lock(self) -> None:
+        """Hold processing/<owner>.lock while this watcher runs (other watchers see it alive)."""
+        fh = open(self.processing / f"{self.owner}.lock", "a+")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise ConfigError(
+                f"NEWSWIRE_CONSUMER_NAME: a watcher named {self.owner!r} is already running on {self.processing}"
+            ) from None
+        self._lock = fh
+        self.mine.mkdir(parents=True, exist_ok=True)
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def adopt_orphans(self) -> int:
+        """Move the claims of watchers that died (their lock is free) into our own folder."""
+        adopted = 0
+        for folder in self.processing.iterdir():
+            if not folder.is_dir() or folder.name == self.owner:
+                continue
+            with open(self.processing / f"{folder.name}.lock", "a+") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # alive
+                for claim_dir in folder.iterdir():
+                    try:
+                        os.rename(claim_dir, self.mine / claim_dir.name)
+                        adopted += 1
+                    except OSError:
+                        continue  # another watcher adopted it first
+                shutil.rmtree(folder, ignore_errors=True)
+                (self.processing / f"{folder.name}.lock").unlink(missing_ok=True)
+        return adopted
 
     def owns(self, path: Path) -> bool:
         """Whether path lies in one of our own folders (when those sit inside the inbox)."""
@@ -99,7 +152,7 @@ class Inbox:
     def claim(self, path: Path) -> Claimed | None:
         """Take the file by atomic rename; None if it is gone (another watcher took it)."""
         source_name = path.relative_to(self.root).as_posix()
-        claim_dir = self.processing / uuid.uuid4().hex[:16]
+        claim_dir = self.mine / uuid.uuid4().hex[:16]
         target = claim_dir / source_name
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -112,10 +165,10 @@ class Inbox:
         return Claimed(target, source_name, claim_dir)
 
     def recover(self) -> Iterator[Claimed]:
-        """Files claimed before a crash or stop, still waiting to be published."""
-        if not self.processing.is_dir():
+        """Files claimed before a crash or stop (ours or adopted), still waiting to be archived."""
+        if not self.mine.is_dir():
             return
-        for claim_dir in sorted(p for p in self.processing.iterdir() if p.is_dir()):
+        for claim_dir in sorted(p for p in self.mine.iterdir() if p.is_dir()):
             files = [p for p in claim_dir.rglob("*") if p.is_file() and not p.is_symlink()]
             if not files:
                 shutil.rmtree(claim_dir, ignore_errors=True)
@@ -170,6 +223,12 @@ def _usable_dir(path: Path, setting: str) -> None:
         probe.unlink()
     except OSError as exc:
         raise ConfigError(f"{setting}: {path} is not writable: {exc.strerror}") from None
+
+
+def _safe_name(name: str) -> str:
+    """A watcher name usable as a folder name."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip(".")
+    return cleaned or "watcher"
 
 
 def _free_name(path: Path) -> Path:

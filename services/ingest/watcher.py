@@ -6,15 +6,26 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import stat
 import time
-from dataclasses import dataclass
+import uuid
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
 from watchfiles import awatch
 
-from newswire.contracts import ArticleDiscovered, ArticleRejected, Streams, content_hash, encode, new_correlation_id
+from newswire.contracts import (
+    GROUP_STORE,
+    ArticleDiscovered,
+    ArticleRejected,
+    Streams,
+    content_hash,
+    encode,
+    new_correlation_id,
+)
 from newswire.redisio import TRANSIENT
 from newswire.waiting import pause, retry_transient
 from services.ingest.config import IngestSettings
@@ -36,6 +47,11 @@ NETWORK_FILESYSTEMS = {
     "afs",
 }
 MAX_PENDING = 5_000  # files being settled at once; a scan waits beyond this
+MARKER_TTL_S = 7 * 24 * 3600  # how long Redis remembers that a claim was published
+
+
+def _redis_transient(exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +64,22 @@ class Prepared:
     detail: str | None = None
     file_sha256: str | None = None
     size: int = 0
+    already_published: bool = False  # recovered after a crash that came after the publish
 
 
 class Watcher:
     def __init__(self, *, settings: IngestSettings, redis: aioredis.Redis, stopping: asyncio.Event, log: Any) -> None:
         self.settings = settings
-        self.redis = redis
+        self.redis: Any = redis  # redis-py types replies as wide unions; Any at this edge
         self.stopping = stopping
         self.log = log
         self.streams: Streams = settings.streams
         self.inbox = Inbox(settings)
+        self.marker_prefix = f"{settings.stream_prefix}ingest:published:"
         self.settler = Settler(settings.settle_s)
         self._room = asyncio.Condition()
+        self._probe_name = ""
+        self._probe_seen = asyncio.Event()
         self.counters = {"published": 0, "rejected": 0, "lost_races": 0}
 
     def polling(self) -> bool:
@@ -69,25 +89,73 @@ class Watcher:
 
     async def run(self) -> None:
         await asyncio.to_thread(self.inbox.prepare)
-        recovered = await asyncio.to_thread(lambda: list(self.inbox.recover()))
-        if recovered:
-            self.log.info("recovering", files=len(recovered))
-            for i in range(0, len(recovered), self.settings.publish_batch):
-                await self._publish(
-                    [await asyncio.to_thread(self._prepare, c) for c in recovered[i : i + self.settings.publish_batch]]
-                )
-        polling = self.polling()
-        self.log.info("watching", inbox=str(self.inbox.root), polling=polling, settle_s=self.settings.settle_s)
-        tasks = [
-            asyncio.create_task(self._watch(polling), name="ingest-watch"),
-            asyncio.create_task(self._rescan_forever(), name="ingest-scan"),
-        ]
+        await asyncio.to_thread(self.inbox.lock)
         try:
-            await self._settle_forever()
+            await self._recover()
+            polling = self.polling()
+            self.log.info("watching", inbox=str(self.inbox.root), polling=polling, settle_s=self.settings.settle_s)
+            tasks = [
+                asyncio.create_task(self._watch_with_probe(polling), name="ingest-watch"),
+                asyncio.create_task(self._rescan_forever(), name="ingest-scan"),
+            ]
+            try:
+                await self._settle_forever()
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
         finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            self.inbox.release()
+
+    async def _recover(self) -> None:
+        """Finish what a crash interrupted: our own claims, and those of dead watchers."""
+        adopted = await asyncio.to_thread(self.inbox.adopt_orphans)
+        recovered = await asyncio.to_thread(lambda: list(self.inbox.recover()))
+        if not recovered:
+            return
+        self.log.info("recovering", files=len(recovered), adopted=adopted)
+        for i in range(0, len(recovered), self.settings.publish_batch):
+            chunk = recovered[i : i + self.settings.publish_batch]
+            keys = [self.marker_prefix + c.claim_id for c in chunk]
+
+            async def markers(keys: list[str] = keys) -> list[Any]:
+                return list(await self.redis.mget(keys))
+
+            seen = await retry_transient(
+                markers, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_recover"
+            )
+            prepared = await asyncio.to_thread(self._prepare_all, chunk)
+            await self._publish([replace(p, already_published=bool(m)) for p, m in zip(prepared, seen, strict=True)])
+
+    async def _watch_with_probe(self, polling: bool) -> None:
+        """OS notifications where they work; polling where they do not (checked with a probe file)."""
+        if polling:
+            await self._watch(True)
+            return
+        watch = asyncio.create_task(self._watch(False))
+        if await self._probe():
+            await watch
+            return
+        watch.cancel()
+        await asyncio.gather(watch, return_exceptions=True)
+        self.log.warning("notifications_missing", inbox=str(self.inbox.root), action="polling")
+        await self._watch(True)
+
+    async def _probe(self) -> bool:
+        """Touch a hidden file in the inbox and see whether a notification for it arrives."""
+        probe = self.inbox.root / f".newswire-probe-{uuid.uuid4().hex[:8]}"
+        self._probe_name = probe.name
+        self._probe_seen.clear()
+        try:
+            for _attempt in range(3):
+                await asyncio.to_thread(probe.write_text, str(time.time()))
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._probe_seen.wait(), timeout=1.0)
+                if self._probe_seen.is_set() or self.stopping.is_set():
+                    return True
+            return False
+        finally:
+            probe.unlink(missing_ok=True)
 
     async def _watch(self, polling: bool) -> None:
         async for changes in awatch(
@@ -101,7 +169,9 @@ class Watcher:
         ):
             for _change, raw in changes:
                 path = Path(raw)
-                if self.inbox.accepts(path):
+                if path.name == self._probe_name:
+                    self._probe_seen.set()
+                elif self.inbox.accepts(path):
                     await self._note(path)
 
     async def _rescan_forever(self) -> None:
@@ -121,6 +191,8 @@ class Watcher:
                     await self._note(path)
                 seen += len(batch)
             self.log.debug("scanned", files=seen, ms=round((time.perf_counter() - started) * 1000, 1))
+            if await asyncio.to_thread(self.inbox.adopt_orphans):
+                await self._recover()
             await pause(self.stopping, next(intervals, self.settings.rescan_interval_s))
 
     async def _note(self, path: Path) -> None:
@@ -150,11 +222,14 @@ class Watcher:
             except OSError:
                 self.settler.forget(path)
                 continue
-            if not path.is_file() or path.is_symlink():
+            if not stat.S_ISREG(st.st_mode):  # gone, a folder, or a symbolic link: never followed
                 self.settler.forget(path)
             elif self.settler.observe(path, st.st_size, st.st_mtime_ns, now):
                 ready.append(path)
         return ready
+
+    def _prepare_all(self, claims: list[Claimed]) -> list[Prepared]:
+        return [self._prepare(c) for c in claims]
 
     def _claim_and_prepare(self, paths: list[Path]) -> list[Prepared]:
         out = []
@@ -203,25 +278,26 @@ class Watcher:
         if not prepared:
             return
         started = time.perf_counter()
-        entries = [
-            (self.streams.raw, encode(p.event)) if p.event else (self.streams.dead, encode(self._rejection(p)))
-            for p in prepared
-        ]
+        fresh = [p for p in prepared if not p.already_published]
+        if fresh:
+            await self._wait_for_room()
 
-        async def op() -> None:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for stream, fields in entries:
-                    pipe.xadd(stream, fields)  # type: ignore[arg-type]  # bytes keys are fine
-                await pipe.execute()
+            async def op() -> None:
+                # One transaction: the entries, and markers saying their claims were published,
+                # so a crash before the files are archived does not publish them again.
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    for p in fresh:
+                        if p.event is not None:
+                            pipe.xadd(self.streams.raw, encode(p.event))
+                        else:
+                            pipe.xadd(self.streams.dead, encode(self._rejection(p)))
+                        pipe.set(self.marker_prefix + p.claimed.claim_id, "1", ex=MARKER_TTL_S)
+                    await pipe.execute()
 
-        # Files stay in processing/ until Redis has them: a stop here loses nothing.
-        await retry_transient(
-            op,
-            is_transient=lambda e: isinstance(e, TRANSIENT),
-            stopping=self.stopping,
-            log=self.log,
-            what="redis_publish",
-        )
+            # Files stay in processing/ until Redis has them: a stop here loses nothing.
+            await retry_transient(
+                op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_publish"
+            )
         await asyncio.to_thread(self._archive, prepared)
         ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
         for p in prepared:
@@ -231,8 +307,10 @@ class Watcher:
                     "published",
                     path=p.claimed.source_name,
                     article_id=p.event.article_id,
+                    sha256=p.file_sha256,
                     size=p.size,
                     encoding=p.event.encoding,
+                    recovered=p.already_published or None,
                     ms=ms,
                 )
             else:
@@ -240,6 +318,35 @@ class Watcher:
                 self.log.warning(
                     "rejected", path=p.claimed.source_name, reason=p.reason, detail=p.detail, size=p.size, ms=ms
                 )
+
+    async def _wait_for_room(self) -> None:
+        """Back-pressure: hold intake while the store group lags more than NEWSWIRE_MAX_LAG entries."""
+        if self.settings.max_lag <= 0:
+            return
+        paused_at = None
+        while not self.stopping.is_set():
+            lag = await self._store_lag()
+            if lag is None or lag <= self.settings.max_lag:
+                break
+            if paused_at is None:
+                paused_at = time.monotonic()
+                self.log.info("intake_paused", store_lag=lag, max_lag=self.settings.max_lag)
+            await pause(self.stopping, 0.5)
+        if paused_at is not None:
+            self.log.info("intake_resumed", paused_s=round(time.monotonic() - paused_at, 1))
+
+    async def _store_lag(self) -> int | None:
+        """Entries on the raw stream the store group has not read yet (None where unknown)."""
+        try:
+            groups = await self.redis.xinfo_groups(self.streams.raw)
+        except Exception:
+            return None
+        for g in groups:
+            name = g.get("name")
+            if (name.decode() if isinstance(name, bytes) else name) == GROUP_STORE:
+                lag = g.get("lag")
+                return int(lag) if lag is not None else None
+        return None
 
     def _archive(self, prepared: list[Prepared]) -> None:
         for p in prepared:
