@@ -190,21 +190,31 @@ class Inbox:
 
     def reject(self, claimed: Claimed, *, reason: str, detail: str, file_sha256: str | None) -> Path:
         """Move the file to the error folder with <name>.error.json beside it."""
-        dest = _free_name(self.error / claimed.source_name)
+        dest = self.to_error(
+            claimed.path, claimed.source_name, stage="ingest", reason=reason, detail=detail, file_sha256=file_sha256
+        )
+        shutil.rmtree(claimed.claim_dir, ignore_errors=True)
+        return dest
+
+    def to_error(
+        self, current: Path | None, source_name: str, *, stage: str, reason: str, detail: str, file_sha256: str | None
+    ) -> Path:
+        """Put a file (or, when it is gone, just its report) in the error folder."""
+        dest = _free_name(self.error / source_name)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(claimed.path, dest)
+        if current is not None:
+            os.rename(current, dest)
         report = {
             "reason": reason,
             "detail": detail,
-            "stage": "ingest",
-            "source_name": claimed.source_name,
+            "stage": stage,
+            "source_name": source_name,
             "file_sha256": file_sha256,
             "rejected_at": datetime.now(UTC).isoformat(),
         }
         tmp = dest.with_name(f".{dest.name}.error.json.tmp")
         tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, dest.with_name(dest.name + ".error.json"))
-        shutil.rmtree(claimed.claim_dir, ignore_errors=True)
         return dest
 
 

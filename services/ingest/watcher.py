@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import stat
 import time
@@ -22,12 +23,13 @@ from newswire.contracts import (
     ArticleDiscovered,
     ArticleRejected,
     Streams,
+    as_json,
     content_hash,
     encode,
     new_correlation_id,
 )
-from newswire.redisio import TRANSIENT
-from newswire.waiting import pause, retry_transient
+from newswire.redisio import TRANSIENT, ensure_group
+from newswire.waiting import Stopping, pause, retry_transient
 from services.ingest.config import IngestSettings
 from services.ingest.files import Decoded, decode
 from services.ingest.inbox import Claimed, Inbox
@@ -76,6 +78,7 @@ class Watcher:
         self.streams: Streams = settings.streams
         self.inbox = Inbox(settings)
         self.marker_prefix = f"{settings.stream_prefix}ingest:published:"
+        self.archive_prefix = f"{settings.stream_prefix}ingest:archived:"
         self.settler = Settler(settings.settle_s)
         self._room = asyncio.Condition()
         self._probe_name = ""
@@ -97,6 +100,7 @@ class Watcher:
             tasks = [
                 asyncio.create_task(self._watch_with_probe(polling), name="ingest-watch"),
                 asyncio.create_task(self._rescan_forever(), name="ingest-scan"),
+                asyncio.create_task(self._follow_dead(), name="ingest-dead"),
             ]
             try:
                 await self._settle_forever()
@@ -298,7 +302,8 @@ class Watcher:
             await retry_transient(
                 op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_publish"
             )
-        await asyncio.to_thread(self._archive, prepared)
+        archived = await asyncio.to_thread(self._archive, prepared)
+        await self._remember(archived)
         ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
         for p in prepared:
             if p.event is not None:
@@ -348,18 +353,91 @@ class Watcher:
                 return int(lag) if lag is not None else None
         return None
 
-    def _archive(self, prepared: list[Prepared]) -> None:
+    def _archive(self, prepared: list[Prepared]) -> list[tuple[Prepared, Path | None]]:
+        archived = []
         for p in prepared:
             try:
                 if p.event is not None:
-                    self.inbox.finish(p.claimed)
+                    archived.append((p, self.inbox.finish(p.claimed)))
                 else:
                     self.inbox.reject(
                         p.claimed, reason=p.reason or "unknown", detail=p.detail or "", file_sha256=p.file_sha256
                     )
             except OSError as exc:
-                # Published already; it stays in processing/ and is re-published (a no-op downstream) at restart.
+                # Published already; it stays in processing/ and is archived at the next start.
                 self.log.error("archive_failed", path=p.claimed.source_name, error=str(exc))
+        return archived
+
+    async def _remember(self, archived: list[tuple[Prepared, Path | None]]) -> None:
+        """Where each published file was archived, so a later dead letter can move it to errors."""
+        if not archived:
+            return
+
+        async def op() -> None:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for p, dest in archived:
+                    assert p.event is not None
+                    record = {
+                        "path": str(dest) if dest else "",
+                        "source_name": p.claimed.source_name,
+                        "sha256": p.file_sha256,
+                    }
+                    pipe.set(self.archive_prefix + p.event.correlation_id, json.dumps(record), ex=MARKER_TTL_S)
+                await pipe.execute()
+
+        with suppress(Stopping):  # only the move-to-errors of a later dead letter depends on it
+            await retry_transient(
+                op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_remember"
+            )
+
+    async def _follow_dead(self) -> None:
+        """Files whose article store or enrich dead-lettered move from done/ to the error folder."""
+        stream, group = self.streams.dead, "ingest"
+        # One consumer name for every watcher: entries a dead watcher left pending are read again
+        # (id 0) by whichever watcher starts next; moving a file twice is harmless (the second fails).
+        consumer = "watchers"
+        await ensure_group(self.redis, stream, group)
+        cursor = "0"
+        while not self.stopping.is_set():
+            try:
+                resp = await self.redis.xreadgroup(group, consumer, {stream: cursor}, count=100, block=2000)
+                entries = resp[0][1] if resp else []
+                if cursor == "0" and not entries:
+                    cursor = ">"
+                    continue
+                for entry_id, fields in entries:
+                    await self._dead_letter_to_errors(as_json(fields or {}))
+                    await self.redis.xack(stream, group, entry_id)
+            except Exception as exc:
+                self.log.warning("follow_dead_failed", error=str(exc)[:200])
+                await pause(self.stopping, 2.0)
+
+    async def _dead_letter_to_errors(self, doc: dict[str, Any]) -> None:
+        if doc.get("stage") not in ("store", "enrich") or not doc.get("correlation_id"):
+            return
+        raw = None
+        for _attempt in range(20):  # the archive record follows the publish by milliseconds
+            raw = await self.redis.get(self.archive_prefix + str(doc["correlation_id"]))
+            if raw is not None or self.stopping.is_set():
+                break
+            await pause(self.stopping, 0.25)
+        if raw is None:
+            self.log.warning("dead_letter_file_unknown", correlation_id=doc["correlation_id"], reason=doc.get("reason"))
+            return
+        record = json.loads(raw)
+        current = Path(record["path"]) if record["path"] and Path(record["path"]).exists() else None
+        dest = await asyncio.to_thread(
+            self.inbox.to_error,
+            current,
+            record["source_name"],
+            stage=str(doc["stage"]),
+            reason=str(doc.get("reason")),
+            detail=str(doc.get("detail")),
+            file_sha256=record.get("sha256"),
+        )
+        self.log.warning(
+            "moved_to_errors", path=record["source_name"], stage=doc["stage"], reason=doc.get("reason"), dest=str(dest)
+        )
 
     def _rejection(self, p: Prepared) -> ArticleRejected:
         return ArticleRejected(
