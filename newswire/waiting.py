@@ -30,7 +30,7 @@ async def retry_transient(
     log: Any,
     what: str,
 ) -> T:
-    """Run op until it succeeds, backing off (0.2 s doubling to 15 s, jittered) on transient errors."""
+    """Run op until it succeeds, backing off (0.2 s doubling to 5 s, jittered) on transient errors."""
     delay = 0.2
     attempt = 0
     while True:
@@ -46,4 +46,4 @@ async def retry_transient(
                 "retrying", what=what, attempt=attempt, error=str(exc).splitlines()[0][:200], delay_s=round(delay, 2)
             )
             await pause(stopping, delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, 15.0)
+            delay = min(delay * 2, 5.0)
