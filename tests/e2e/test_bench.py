@@ -1,0 +1,68 @@
+"""`newswire bench` as a user runs it: real services, real Redis, the floor beside it. No speed asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import redis
+
+from tests.support import NEWSWIRE
+
+FLOOR = Path(__file__).resolve().parents[3] / "shared" / "bench" / "floor.py"
+N = 300
+STAGES = ("ingest", "store", "enrich", "end_to_end")
+
+
+def test_bench_measures_every_stage_and_compares_with_the_floor(tmp_path: Path, redis_server_url: str) -> None:
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env["NEWSWIRE_REDIS_URL"] = redis_server_url
+    cmd = [NEWSWIRE, "bench", "-n", str(N), "--runs", "1", "--json", str(out)]
+    with_floor = FLOOR.is_file()
+    cmd += ["--floor", str(FLOOR) if with_floor else ""]
+
+    proc = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=150, check=False)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["articles"] == N and report["runs"] == 1
+    [run] = report["per_run"]
+    nw = run["newswire"]
+    assert nw["counts"] == {"ingest": N, "store": N, "enrich": N, "dead": 0}
+    assert nw["enrich_procs"] == 1
+    for stage in STAGES:
+        assert report["median"][f"{stage}_aps"] > 0, stage
+        assert report["median"][f"{stage}_done_s"] > 0, stage
+    assert nw["ingest_done_s"] <= nw["store_done_s"] <= nw["enrich_done_s"]
+    for service in ("ingest", "store", "enrich"):
+        assert report["median"][f"rss_{service}_mib"] > 0, service
+    assert all(code == 0 for code in nw["exit_codes"].values()), nw["exit_codes"]
+
+    table = proc.stdout
+    for label in ("ingest", "store", "enrich", "end-to-end"):
+        assert re.search(rf"^\s+{label}\b.*\d+ s$", table, re.M), f"no {label} line in:\n{table}"
+    if with_floor:
+        assert run["floor"]["articles"] == N and run["floor"]["floor_aps"] > 0
+        for stage in STAGES:
+            assert report["median"][f"ratio_{stage}"] > 0, stage
+        for label in ("ingest", "store", "enrich", "end-to-end"):
+            assert re.search(rf"^\s+ratio {label}\b.* / floor\s+\d+\.\d+$", table, re.M), f"no ratio line:\n{table}"
+    else:
+        assert "floor skipped" in table
+
+    # nothing of the bench is left behind in the shared Redis
+    r = redis.Redis.from_url(redis_server_url)
+    try:
+        assert not list(r.scan_iter(match=f"{nw['stream_prefix']}*"))
+    finally:
+        r.close()
+    if with_floor:
+        floor_db = redis.Redis.from_url(run["floor"]["redis"])
+        try:
+            assert not list(floor_db.scan_iter(match=f"{run['floor']['key_prefix']}*"))
+        finally:
+            floor_db.close()

@@ -1,0 +1,581 @@
+"""Exactly-once emission through the real consumer plumbing: real Redis, real SQLite and PostgreSQL.
+
+Each test drives the real StoreHandler / EnrichHandler through a real GroupConsumer in this
+process: events are XADDed to the test's own prefixed streams, read with XREADGROUP as the
+FastStream subscriber reads them, and handed to ``GroupConsumer.handle``. Crashes are simulated
+by stopping half-way (the handler ran and committed to the database, ``commit`` never ran);
+reclaiming goes through ``GroupConsumer.reclaim_forever`` (XAUTOCLAIM) or
+``drain_own_pending`` (a restart under the same consumer name), exactly as the services do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+import structlog
+from sqlalchemy import Engine, text
+
+from newswire.consumer import BatchHandler, Entry, GroupConsumer, Outbound
+from newswire.contracts import (
+    DATA_FIELD,
+    GROUP_ENRICH,
+    GROUP_STORE,
+    ArticleDiscovered,
+    ArticleStored,
+    Streams,
+    as_json,
+    content_hash,
+    encode,
+    new_correlation_id,
+)
+from newswire.service import open_database
+from services.enrich.handlers import EnrichHandler
+from services.enrich.repository import EnrichmentRepository
+from services.store.handlers import StoreHandler
+from services.store.parser import Rejection, parse
+from services.store.repository import ArticleRepository
+
+LOG = structlog.get_logger("test")
+
+
+# -- articles and events ----------------------------------------------------------------------
+
+
+def article_text(n: int, *, salt: str = "") -> str:
+    """A distinct article in the seed's layout."""
+    return (
+        f"Wednesday {1 + n % 28} March 2021 - 11:{n % 60:02d}\n\n"
+        f"Ministers Meet Over Trade Talks, Round {n}{salt}\n\n"
+        f"Story Code : {924000 + n}\n"
+        f'"We are ready to discuss all issues," the spokesman said of round {n}.\n\n'
+        f"Over the past years, relations have turned sour over sanctions and energy supplies. "
+        f"Talks resume next week in Vienna ({n}{salt}).\n\n"
+    )
+
+
+def discovered(text_: str, source_name: str) -> ArticleDiscovered:
+    return ArticleDiscovered(
+        article_id=content_hash(text_),
+        correlation_id=new_correlation_id(),
+        source_name=source_name,
+        file_sha256="0" * 64,
+        size_bytes=len(text_.encode()),
+        encoding="utf-8",
+        text=text_,
+    )
+
+
+# -- the rig: one Redis client, one migrated database, this test's streams ---------------------
+
+
+@dataclass
+class Rig:
+    redis: aioredis.Redis
+    engine: Engine
+    streams: Streams
+
+    def store_handler(self, stopping: asyncio.Event, cls: type[StoreHandler] = StoreHandler, **kw: Any) -> Any:
+        return cls(repository=ArticleRepository(self.engine), streams=self.streams, stopping=stopping, log=LOG, **kw)
+
+    def enrich_handler(self, stopping: asyncio.Event) -> EnrichHandler:
+        return EnrichHandler(
+            repository=EnrichmentRepository(self.engine), streams=self.streams, stopping=stopping, log=LOG
+        )
+
+    async def consumer(
+        self,
+        name: str,
+        *,
+        stage: str = "store",
+        handler: BatchHandler | None = None,
+        stopping: asyncio.Event | None = None,
+        claim_idle_ms: int = 100,
+        max_deliveries: int = 5,
+        batch_size: int = 100,
+    ) -> GroupConsumer:
+        stopping = stopping or asyncio.Event()
+        if handler is None:
+            handler = self.store_handler(stopping) if stage == "store" else self.enrich_handler(stopping)
+        c = GroupConsumer(
+            redis=self.redis,
+            stream=self.streams.raw if stage == "store" else self.streams.stored,
+            dead=self.streams.dead,
+            group=GROUP_STORE if stage == "store" else GROUP_ENRICH,
+            consumer=name,
+            stage=stage,
+            handler=handler,
+            batch_size=batch_size,
+            claim_idle_ms=claim_idle_ms,
+            max_deliveries=max_deliveries,
+            stopping=stopping,
+            log=LOG.bind(consumer=name),
+        )
+        await c.setup()
+        return c
+
+    async def xadd(self, stream: str, fields: dict[bytes, bytes]) -> str:
+        entry_id = await self.redis.xadd(stream, fields)  # type: ignore[arg-type]
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    async def publish(self, event: ArticleDiscovered) -> str:
+        return await self.xadd(self.streams.raw, encode(event))
+
+    async def read(self, consumer: GroupConsumer, count: int = 100) -> list[Entry]:
+        """What the FastStream batch subscriber hands to handle(): new entries, with XREADGROUP >."""
+        resp = await self.redis.xreadgroup(consumer.group, consumer.consumer, {consumer.stream: ">"}, count=count)
+        return [(i.decode(), dict(f)) for i, f in resp[0][1]] if resp else []
+
+    async def events(self, stream: str) -> list[dict[str, Any]]:
+        return [json.loads(f[DATA_FIELD]) for _i, f in await self.redis.xrange(stream)]
+
+    async def xlen(self, stream: str) -> int:
+        return int(await self.redis.xlen(stream))
+
+    async def pending(self, stream: str, group: str) -> int:
+        return int((await self.redis.xpending(stream, group))["pending"])
+
+    async def owner(self, stream: str, group: str, entry_id: str) -> str | None:
+        rows = await self.redis.xpending_range(stream, group, min=entry_id, max=entry_id, count=1)
+        return rows[0]["consumer"].decode() if rows else None
+
+    async def deliveries(self, stream: str, group: str, entry_id: str) -> int:
+        rows = await self.redis.xpending_range(stream, group, min=entry_id, max=entry_id, count=1)
+        return int(rows[0]["times_delivered"]) if rows else 0
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+    def rows(self, query: str) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(query)))
+
+
+@pytest.fixture
+async def rig(redis_server_url: str, prefix: str, database_url: str) -> AsyncIterator[Rig]:
+    engine = await open_database(database_url, timeout_s=10)
+    r = aioredis.Redis.from_url(redis_server_url)
+    try:
+        yield Rig(redis=r, engine=engine, streams=Streams.with_prefix(prefix))
+    finally:
+        await r.aclose()
+        engine.dispose()
+
+
+async def until(condition: Callable[[], Awaitable[Any]], *, what: str, timeout: float = 15.0) -> Any:
+    """Poll an async condition until truthy; fail naming `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {value!r})")
+        await asyncio.sleep(0.05)
+
+
+async def reclaim_until(consumer: GroupConsumer, condition: Callable[[], Awaitable[Any]], *, what: str) -> None:
+    """Run the consumer's real reclaim loop (XAUTOCLAIM) until condition holds, then stop it cleanly."""
+    task = asyncio.create_task(consumer.reclaim_forever())
+    try:
+        await until(condition, what=what)
+    finally:
+        consumer.stopping.set()
+        await asyncio.wait_for(task, timeout=15)
+        consumer.stopping.clear()
+
+
+class GatedStore(StoreHandler):
+    """A slow store: each call waits at the gate before doing its (real) work."""
+
+    def __init__(self, *, gate: asyncio.Event, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.gate = gate
+        self.entered = asyncio.Event()
+
+    async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]:
+        self.entered.set()
+        await self.gate.wait()
+        return await super().__call__(entries)
+
+
+# -- store ------------------------------------------------------------------------------------
+
+
+async def test_same_content_twice_in_one_batch_gives_one_row_and_one_stored_event(rig: Rig) -> None:
+    c = await rig.consumer("c1")
+    body = article_text(1)
+    first = await rig.publish(discovered(body, "a.txt"))
+    second = await rig.publish(discovered(body, "copy-of-a.txt"))
+    other = await rig.publish(discovered(article_text(2), "b.txt"))
+
+    batch = await rig.read(c)
+    assert [i for i, _ in batch] == [first, second, other]
+    await c.handle(batch)
+
+    assert rig.count("articles") == 2
+    [[source_entry, source_name]] = rig.rows(
+        f"SELECT source_entry_id, source_name FROM articles WHERE article_id = '{content_hash(body)}'"
+    )
+    assert (source_entry, source_name) == (first, "a.txt")
+    stored = await rig.events(rig.streams.stored)
+    assert sorted(e["article_id"] for e in stored) == sorted([content_hash(body), content_hash(article_text(2))])
+    assert [e["source_name"] for e in stored if e["article_id"] == content_hash(body)] == ["a.txt"]
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0, "the duplicate entry must be acked too"
+    assert await rig.xlen(rig.streams.dead) == 0
+
+
+async def test_same_content_in_a_later_batch_is_acked_without_a_second_event(rig: Rig) -> None:
+    c = await rig.consumer("c1")
+    body = article_text(3)
+    await rig.publish(discovered(body, "a.txt"))
+    await c.handle(await rig.read(c))
+    await rig.publish(discovered(body, "again/a.txt"))
+    await c.handle(await rig.read(c))
+
+    assert rig.count("articles") == 1
+    assert await rig.xlen(rig.streams.stored) == 1
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+async def test_crash_between_db_commit_and_emit_is_emitted_once_by_the_reclaiming_consumer(rig: Rig) -> None:
+    crashed = await rig.consumer("crashed")
+    a, b = article_text(10), article_text(11)
+    ids = [
+        await rig.publish(discovered(a, "a.txt")),
+        await rig.publish(discovered(a, "dup-of-a.txt")),
+        await rig.publish(discovered(b, "b.txt")),
+    ]
+    batch = await rig.read(crashed)
+    # The handler commits to the database; the process dies before commit() emits and acks.
+    lost_out = await crashed.handler(batch)
+    assert rig.count("articles") == 2
+    assert await rig.xlen(rig.streams.stored) == 0
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 3
+
+    rescuer = await rig.consumer("rescuer", claim_idle_ms=100)
+
+    async def settled() -> bool:
+        return await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+    await reclaim_until(rescuer, settled, what="the crashed consumer's entries reclaimed and acked")
+
+    stored = await rig.events(rig.streams.stored)
+    assert sorted(e["article_id"] for e in stored) == sorted([content_hash(a), content_hash(b)])
+    assert {e["source_name"] for e in stored} == {"a.txt", "b.txt"}
+    assert rig.count("articles") == 2
+
+    # The crashed consumer was only paused: its late commit must not emit anything.
+    await crashed.commit(lost_out, ids)
+    assert await rig.xlen(rig.streams.stored) == 2
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+    assert await rig.xlen(rig.streams.dead) == 0
+
+
+async def test_crash_between_db_commit_and_emit_is_emitted_once_after_restart_under_the_same_name(
+    rig: Rig,
+) -> None:
+    before = await rig.consumer("store-1")
+    await rig.publish(discovered(article_text(12), "a.txt"))
+    await before.handler(await rig.read(before))  # committed to the database, then killed
+    assert await rig.xlen(rig.streams.stored) == 0
+
+    after = await rig.consumer("store-1", claim_idle_ms=60_000)  # same name: drains its own PEL at start
+    await after.drain_own_pending()
+
+    assert await rig.xlen(rig.streams.stored) == 1
+    assert rig.count("articles") == 1
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+async def test_slow_consumer_finishing_after_the_reclaimer_emits_nothing(rig: Rig) -> None:
+    gate = asyncio.Event()
+    slow_stopping = asyncio.Event()
+    slow_handler = rig.store_handler(slow_stopping, GatedStore, gate=gate)
+    slow = await rig.consumer("slow", handler=slow_handler, stopping=slow_stopping)
+    entry = await rig.publish(discovered(article_text(20), "a.txt"))
+    slow_task = asyncio.create_task(slow.handle(await rig.read(slow)))
+    await asyncio.wait_for(slow_handler.entered.wait(), timeout=5)
+
+    fast = await rig.consumer("fast", claim_idle_ms=100)
+
+    async def emitted() -> bool:
+        return await rig.xlen(rig.streams.stored) == 1 and await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+    await reclaim_until(fast, emitted, what="the reclaiming consumer to emit and ack")
+
+    gate.set()  # the slow consumer wakes up, writes (a no-op) and tries to emit
+    await asyncio.wait_for(slow_task, timeout=15)
+
+    stored = await rig.events(rig.streams.stored)
+    assert len(stored) == 1, stored
+    assert stored[0]["article_id"] == content_hash(article_text(20))
+    assert rig.rows("SELECT source_entry_id FROM articles") == [(entry,)]
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+async def test_slow_consumer_finishing_first_after_losing_ownership_emits_nothing_and_the_owner_emits_once(
+    rig: Rig,
+) -> None:
+    slow = await rig.consumer("slow")
+    entry = await rig.publish(discovered(article_text(21), "a.txt"))
+    slow_batch = await rig.read(slow)
+
+    gate = asyncio.Event()
+    owner_stopping = asyncio.Event()
+    owner_handler = rig.store_handler(owner_stopping, GatedStore, gate=gate)
+    owner = await rig.consumer("owner", handler=owner_handler, stopping=owner_stopping, claim_idle_ms=100)
+    reclaim = asyncio.create_task(owner.reclaim_forever())
+    try:
+        # XAUTOCLAIM moved the entry to the owner, whose handler now waits at the gate.
+        await asyncio.wait_for(owner_handler.entered.wait(), timeout=10)
+        assert await rig.owner(rig.streams.raw, GROUP_STORE, entry) == "owner"
+
+        await slow.handle(slow_batch)  # it stores the row, but no longer owns the entry
+        assert rig.count("articles") == 1
+        assert await rig.xlen(rig.streams.stored) == 0, "a consumer that lost the entry must not emit"
+        assert await rig.pending(rig.streams.raw, GROUP_STORE) == 1
+
+        gate.set()
+
+        async def emitted() -> bool:
+            return await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+        await until(emitted, what="the owner to emit and ack")
+    finally:
+        gate.set()
+        owner.stopping.set()
+        await asyncio.wait_for(reclaim, timeout=15)
+
+    assert await rig.xlen(rig.streams.stored) == 1
+    assert await rig.xlen(rig.streams.dead) == 0
+
+
+async def test_malformed_entries_are_dead_lettered_with_reasons_and_the_good_ones_stored(rig: Rig) -> None:
+    c = await rig.consumer("c1")
+    stored_event = ArticleStored(
+        article_id="f" * 64,
+        correlation_id="corr-wrong-type",
+        headline="h",
+        story_code=None,
+        published_at=None,
+        body="b",
+        source_name="elsewhere.txt",
+    )
+    good1 = await rig.publish(discovered(article_text(30), "good-1.txt"))
+    no_data = await rig.xadd(rig.streams.raw, {b"text": b"hello", b"source_name": b"x.txt"})
+    bad_json = await rig.xadd(rig.streams.raw, {DATA_FIELD: b'{"event": "article.discovered", "text": '})
+    unknown = await rig.xadd(rig.streams.raw, {DATA_FIELD: json.dumps({"event": "article.bogus"}).encode()})
+    wrong_type = await rig.xadd(rig.streams.raw, encode(stored_event))
+    good2 = await rig.publish(discovered(article_text(31), "good-2.txt"))
+
+    batch = await rig.read(c)
+    assert len(batch) == 6
+    await c.handle(batch)
+
+    dead = {e["source_entry_id"]: e for e in await rig.events(rig.streams.dead)}
+    assert set(dead) == {no_data, bad_json, unknown, wrong_type}
+    assert dead[no_data]["reason"] == "malformed_event" and "__data__" in dead[no_data]["detail"]
+    assert dead[bad_json]["reason"] == "malformed_event"
+    assert dead[unknown]["reason"] == "malformed_event"
+    assert dead[wrong_type]["reason"] == "unexpected_event"
+    assert "article.stored" in dead[wrong_type]["detail"]
+    for e in dead.values():
+        assert e["event"] == "article.rejected"
+        assert e["stage"] == "store"
+        assert e["source_stream"] == rig.streams.raw
+        assert e["article_id"] and e["correlation_id"] and e["detail"]
+
+    stored = await rig.events(rig.streams.stored)
+    assert sorted(e["source_name"] for e in stored) == ["good-1.txt", "good-2.txt"]
+    assert rig.count("articles") == 2
+    assert {r[0] for r in rig.rows("SELECT source_entry_id FROM articles")} == {good1, good2}
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "reason"),
+    [
+        ("empty.txt", "", "empty"),
+        ("blank.txt", " \r\n\n\t \n", "empty"),
+        ("page.html", "<!DOCTYPE html>\n<html><body><p>An article</p></body></html>", "unsupported_layout"),
+        ("doc.json", '{"headline": "x", "body": "y"}', "unsupported_layout"),
+        ("only-a-date.txt", "Wednesday 31 March 2021 - 11:59\n", "no_headline"),
+        ("no-body.txt", "Wednesday 31 March 2021 - 11:59\n\nA Headline And Nothing Else\n", "no_body"),
+    ],
+)
+async def test_unparseable_text_is_dead_lettered_with_the_parsers_reason(
+    rig: Rig, name: str, body: str, reason: str
+) -> None:
+    rejection = parse(body)
+    assert isinstance(rejection, Rejection) and rejection.reason == reason
+    c = await rig.consumer("c1")
+    bad = await rig.publish(discovered(body, name))
+    await rig.publish(discovered(article_text(40), "good.txt"))
+
+    await c.handle(await rig.read(c))
+
+    [dead] = await rig.events(rig.streams.dead)
+    assert dead["reason"] == reason
+    assert dead["detail"] == f"{name}: {rejection.detail}"
+    assert dead["source_name"] == name
+    assert dead["source_entry_id"] == bad
+    assert dead["stage"] == "store"
+    assert [e["source_name"] for e in await rig.events(rig.streams.stored)] == ["good.txt"]
+    assert rig.count("articles") == 1
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+class PoisonedStore(StoreHandler):
+    """Raises whenever a batch holds a poison article, and records at which delivery it tried."""
+
+    def __init__(self, *, poison: str | set[str], redis: aioredis.Redis, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.poison = {poison} if isinstance(poison, str) else poison
+        self.redis = redis
+        self.attempts: list[int] = []
+        self.attempted: list[str] = []
+
+    async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]:
+        for entry_id, fields in entries:
+            name = as_json(fields).get("source_name")
+            if name in self.poison:
+                rows = await self.redis.xpending_range(
+                    self.streams.raw, GROUP_STORE, min=entry_id, max=entry_id, count=1
+                )
+                self.attempts.append(int(rows[0]["times_delivered"]))
+                self.attempted.append(str(name))
+                raise RuntimeError(f"boom on {name}")
+        return await super().__call__(entries)
+
+
+@pytest.mark.parametrize("max_deliveries", [1, 3])
+async def test_poison_entry_goes_dead_after_max_deliveries_and_does_not_block_the_entries_behind_it(
+    rig: Rig, max_deliveries: int
+) -> None:
+    stopping = asyncio.Event()
+    handler = rig.store_handler(stopping, PoisonedStore, poison="poison.txt", redis=rig.redis)
+    c = await rig.consumer("c1", handler=handler, stopping=stopping, claim_idle_ms=100, max_deliveries=max_deliveries)
+    poison = await rig.publish(discovered(article_text(50), "poison.txt"))
+    await rig.publish(discovered(article_text(51), "behind-1.txt"))
+    await rig.publish(discovered(article_text(52), "behind-2.txt"))
+
+    await c.handle(await rig.read(c))
+
+    # The entries behind the poison are stored at once, in the same delivery.
+    assert sorted(e["source_name"] for e in await rig.events(rig.streams.stored)) == ["behind-1.txt", "behind-2.txt"]
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 1
+    assert await rig.xlen(rig.streams.dead) == 0
+
+    async def dead_lettered() -> bool:
+        return await rig.xlen(rig.streams.dead) >= 1 and await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+    await reclaim_until(c, dead_lettered, what="the poison entry dead-lettered")
+
+    [dead] = await rig.events(rig.streams.dead)
+    assert dead["reason"] == "max_deliveries"
+    assert dead["source_entry_id"] == poison
+    assert dead["source_name"] == "poison.txt"
+    assert dead["stage"] == "store"
+    assert f"limit {max_deliveries}" in dead["detail"]
+    # Tried once per delivery, max_deliveries times, never once more.
+    assert sorted(set(handler.attempts)) == list(range(1, max_deliveries + 1)), handler.attempts
+    assert rig.count("articles") == 2
+    assert await rig.xlen(rig.streams.stored) == 2
+
+
+async def test_poison_entries_are_dead_lettered_even_with_many_own_entries_in_flight_between_them(rig: Rig) -> None:
+    """A dead consumer left two poison entries (past max_deliveries) on either side of a batch
+    this consumer has in flight (read, not yet acked: what the FastStream subscriber holds while
+    the handler runs). One reclaim round must dead-letter both without trying either again."""
+    stopping = asyncio.Event()
+    handler = rig.store_handler(stopping, PoisonedStore, poison={"poison-a.txt", "poison-b.txt"}, redis=rig.redis)
+    c = await rig.consumer("live", handler=handler, stopping=stopping, claim_idle_ms=5_000, max_deliveries=3)
+    poison_a = await rig.publish(discovered(article_text(70), "poison-a.txt"))
+    for n in range(30):
+        await rig.publish(discovered(article_text(100 + n), f"in-flight-{n}.txt"))
+    poison_b = await rig.publish(discovered(article_text(71), "poison-b.txt"))
+
+    await rig.redis.xreadgroup(GROUP_STORE, "died", {rig.streams.raw: ">"}, count=1)  # takes poison-a
+    in_flight = await rig.read(c, count=30)
+    assert len(in_flight) == 30
+    await rig.redis.xreadgroup(GROUP_STORE, "died", {rig.streams.raw: ">"}, count=1)  # takes poison-b
+    # Both had already failed 5 deliveries with the consumer that died, long ago.
+    await rig.redis.xclaim(rig.streams.raw, GROUP_STORE, "died", 0, [poison_a, poison_b], idle=60_000, retrycount=5)
+
+    async def round_done() -> bool:
+        dead = await rig.xlen(rig.streams.dead)
+        return dead == 2 or (dead == 1 and bool(handler.attempted))
+
+    await reclaim_until(c, round_done, what="one reclaim round over the two poison entries")
+
+    dead = {e["source_entry_id"]: e["reason"] for e in await rig.events(rig.streams.dead)}
+    assert handler.attempted == [], (
+        f"tried {handler.attempted} again at deliveries {handler.attempts} (limit 3); dead-lettered: {dead}"
+    )
+    assert dead == {poison_a: "max_deliveries", poison_b: "max_deliveries"}
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 30  # only the in-flight batch
+
+
+# -- enrich -----------------------------------------------------------------------------------
+
+
+async def _stored_event(rig: Rig, n: int) -> tuple[str, dict[bytes, bytes]]:
+    """Run one article through the real store; the entry id and fields of its stored event."""
+    store = await rig.consumer("store-1")
+    await rig.publish(discovered(article_text(n), f"article-{n}.txt"))
+    await store.handle(await rig.read(store))
+    [(entry_id, fields)] = await rig.redis.xrange(rig.streams.stored)
+    return entry_id.decode(), dict(fields)
+
+
+async def test_enrich_redelivered_stored_event_gives_one_enrichment_and_one_enriched_event(rig: Rig) -> None:
+    entry_id, fields = await _stored_event(rig, 60)
+    crashed = await rig.consumer("enrich-crashed", stage="enrich")
+    batch = await rig.read(crashed)
+    assert [i for i, _ in batch] == [entry_id]
+    lost_out = await crashed.handler(batch)  # enrichment committed, killed before emit
+    assert rig.count("enrichments") == 1
+    assert await rig.xlen(rig.streams.enriched) == 0
+
+    rescuer = await rig.consumer("enrich-rescuer", stage="enrich", claim_idle_ms=100)
+
+    async def settled() -> bool:
+        return await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
+
+    await reclaim_until(rescuer, settled, what="the enrich entry reclaimed and acked")
+    await crashed.commit(lost_out, [entry_id])  # the paused one wakes up: must not emit
+
+    # The store re-publishes the same stored event (e.g. after its own crash): a new entry, same article.
+    await rig.xadd(rig.streams.stored, fields)
+    await rescuer.handle(await rig.read(rescuer))
+
+    enriched = await rig.events(rig.streams.enriched)
+    assert len(enriched) == 1, enriched
+    assert enriched[0]["event"] == "article.enriched"
+    assert enriched[0]["article_id"] == content_hash(article_text(60))
+    assert enriched[0]["enrichment"]["word_count"] > 10
+    assert rig.count("enrichments") == 1
+    assert rig.rows("SELECT source_entry_id FROM enrichments") == [(entry_id,)]
+    assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
+    assert await rig.xlen(rig.streams.dead) == 0
+
+
+async def test_enrich_same_stored_event_twice_in_one_batch_gives_one_enriched_event(rig: Rig) -> None:
+    _entry_id, fields = await _stored_event(rig, 61)
+    await rig.xadd(rig.streams.stored, fields)
+    c = await rig.consumer("enrich-1", stage="enrich")
+    batch = await rig.read(c)
+    assert len(batch) == 2
+    await c.handle(batch)
+
+    assert await rig.xlen(rig.streams.enriched) == 1
+    assert rig.count("enrichments") == 1
+    assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0

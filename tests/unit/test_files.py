@@ -1,0 +1,384 @@
+"""services.ingest.files: which inbox names are articles, and bytes -> text with the encoding recorded."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from services.ingest.files import Decoded, Undecodable, decode, is_candidate
+
+SEED = (Path(__file__).resolve().parents[2] / "seeds" / "000_d7b03ab2b022693d.txt").read_text(encoding="utf-8")
+PROPS = settings(max_examples=150, deadline=None)
+
+RU = (
+    "Пресс-секретарь президента России Дмитрий Песков заявил в среду, что Россия не позволит американцам "
+    "разговаривать с ней с позиции силы. По его словам, ни президент Владимир Путин, ни кто-либо другой в "
+    "российском руководстве не допустит такого тона. Возможность разрыва дипломатических отношений с "
+    "Вашингтоном он назвал крайним сценарием."
+)
+FR = (
+    "Le porte-parole du Kremlin, Dmitri Peskov, a déclaré mercredi que la Russie ne permettrait pas aux "
+    "Américains de lui parler en position de force. Selon lui, ni le président Vladimir Poutine ni aucun autre "
+    "dirigeant russe n'acceptera un tel ton. Il a également qualifié de scénario extrême la possibilité d'une "
+    "rupture des relations diplomatiques avec Washington, tout en refusant de commenter davantage cette "
+    "éventualité. Les relations entre les deux pays se sont fortement dégradées ces dernières années."
+)
+FR_GUILLEMETS = (
+    "Le porte-parole du Kremlin a déclaré mercredi que la Russie ne permettra pas aux Américains de lui parler "
+    "en position de force. « C'est exclu », a-t-il précisé à l'été."
+)
+DE = (
+    "Kremlsprecher Dmitri Peskow hat am Mittwoch erklärt, Russland werde es den Amerikanern nicht erlauben, "
+    "aus einer Position der Stärke mit Moskau zu sprechen. Weder Präsident Wladimir Putin noch jemand anderes "
+    "in der russischen Führung werde das zulassen. Einen Abbruch der diplomatischen Beziehungen zu Washington "
+    "bezeichnete er als extremes Szenario. Die Beziehungen zwischen beiden Ländern haben sich in den "
+    "vergangenen Jahren deutlich verschlechtert, unter anderem wegen der Ukraine und Syrien."
+)
+ES = (
+    "El portavoz del Kremlin, Dmitri Peskov, afirmó el miércoles que Rusia no permitirá que los "
+    "estadounidenses le hablen desde una posición de fuerza. Según él, ni el presidente Vladímir Putin ni "
+    "ningún otro dirigente ruso aceptará ese tono. También calificó de escenario extremo la posibilidad de "
+    "romper las relaciones diplomáticas con Washington. Las relaciones entre ambos países se han deteriorado "
+    "mucho en los últimos años, sobre todo por Siria, Ucrania y las acusaciones de injerencia electoral."
+)
+
+
+def _decoded(data: bytes) -> Decoded:
+    result = decode(data)
+    assert isinstance(result, Decoded), result
+    return result
+
+
+# --- is_candidate ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".hidden",
+        ".DS_Store",
+        ".article.txt.swp",
+        "article.txt.swp",
+        "article.tmp",
+        "ARTICLE.TMP",
+        "article.txt.tmp",
+        "article.part",
+        "article.txt.part",
+        "article.partial",
+        "article.crdownload",
+        "article.txt~",
+        "~article.txt",
+        "~$article.docx",
+        ".~lock.article.txt#",
+        "",
+    ],
+)
+def test_hidden_temporary_and_lock_files_are_not_candidates(name: str) -> None:
+    assert not is_candidate(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "000_d7b03ab2b022693d.txt",
+        "article.txt",
+        "Article.TXT",
+        "article",
+        "my article (1).txt",
+        "статья о Пескове.txt",
+        "報道 2021-03-31.txt",
+        "naïve café – été.txt",
+        "article.json",
+        "article.html",
+        "part.txt",
+        "tmp article.txt",
+        "report.partial.txt",
+    ],
+)
+def test_ordinary_names_including_unicode_and_spaces_are_candidates(name: str) -> None:
+    assert is_candidate(name)
+
+
+_stem = st.text(st.characters(categories=["L", "N", "Zs"], include_characters="-_()"), min_size=1, max_size=30).filter(
+    lambda s: s.strip() == s and not s.startswith(("~", "."))
+)
+
+
+@given(stem=_stem, ext=st.sampled_from([".txt", ".TXT", "", ".md", ".json", ".html"]))
+@PROPS
+def test_any_plain_name_is_a_candidate(stem: str, ext: str) -> None:
+    assert is_candidate(stem + ext)
+
+
+@given(
+    stem=_stem,
+    suffix=st.sampled_from([".tmp", ".TMP", ".part", ".partial", ".crdownload", ".swp", ".Part", "~"]),
+    prefix=st.sampled_from(["", ".", "~", ".~lock."]),
+)
+@PROPS
+def test_any_name_with_a_temporary_suffix_or_hidden_prefix_is_not_a_candidate(
+    stem: str, suffix: str, prefix: str
+) -> None:
+    assert not is_candidate(prefix + stem + ".txt" + suffix)
+    if prefix:
+        assert not is_candidate(prefix + stem + ".txt")
+
+
+# --- decode: empty and not text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b" ",
+        b"\n\r\n\t  ",
+        codecs.BOM_UTF8,
+        codecs.BOM_UTF8 + b"  \r\n",
+        codecs.BOM_UTF16_LE,
+        "   \n".encode("utf-16"),
+    ],
+)
+def test_empty_or_whitespace_only_files_are_undecodable_as_empty(data: bytes) -> None:
+    result = decode(data)
+    assert isinstance(result, Undecodable)
+    assert result.reason == "empty"
+    assert result.detail
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + random.Random(1).randbytes(300), id="png"),
+        pytest.param(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + random.Random(2).randbytes(300), id="zip"),
+        pytest.param(b"\x7fELF\x02\x01\x01\x00" + bytes(8) + random.Random(3).randbytes(300), id="elf"),
+        pytest.param(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + random.Random(4).randbytes(300), id="jpeg"),
+        pytest.param(b"text\x00with\x00nul\x00bytes\x00" * 20, id="nul-bytes"),
+        pytest.param(b"a\x01b\x02c\x03d\x04e\x05f\x06" * 10, id="control-characters"),
+    ],
+)
+def test_binary_files_are_undecodable_as_not_text(data: bytes) -> None:
+    result = decode(data)
+    assert isinstance(result, Undecodable)
+    assert result.reason == "not_text"
+    assert result.detail
+
+
+@given(seed=st.integers(0, 2**32), size=st.integers(64, 2048), drop_nul=st.booleans())
+@PROPS
+def test_random_binary_is_not_text(seed: int, size: int, drop_nul: bool) -> None:
+    data = random.Random(seed).randbytes(size)
+    if drop_nul:
+        data = data.replace(b"\x00", b"")
+    result = decode(data)
+    assert isinstance(result, Undecodable)
+    assert result.reason == "not_text"
+
+
+def test_a_utf16_byte_order_mark_on_bytes_that_are_not_utf16_is_not_text() -> None:
+    result = decode(codecs.BOM_UTF16_LE + b"\x00\xd8abc")  # lone surrogate, then a truncated unit
+    assert isinstance(result, Undecodable)
+    assert result.reason == "not_text"
+    assert "utf-16" in result.detail
+
+
+# --- decode: encodings, each recorded --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param(SEED.encode("utf-8"), "utf-8", id="utf-8"),
+        pytest.param(SEED.encode("utf-8-sig"), "utf-8", id="utf-8+bom"),
+        pytest.param(SEED.encode("utf-16"), "utf-16", id="utf-16+bom"),
+        pytest.param(codecs.BOM_UTF16_BE + SEED.encode("utf-16-be"), "utf-16", id="utf-16be+bom"),
+        pytest.param(SEED.encode("utf-16-le"), "utf-16-le", id="utf-16le-no-bom"),
+        pytest.param(SEED.encode("utf-16-be"), "utf-16-be", id="utf-16be-no-bom"),
+        pytest.param(SEED.encode("utf-32"), "utf-32", id="utf-32+bom"),
+        pytest.param(SEED.replace("\n", "\r\n").encode("utf-8"), "utf-8", id="utf-8-crlf"),
+    ],
+)
+def test_the_seed_decodes_to_its_text_with_the_encoding_recorded(data: bytes, encoding: str) -> None:
+    result = _decoded(data)
+    assert result.encoding == encoding
+    assert result.text.removeprefix("\ufeff").replace("\r\n", "\n") == SEED
+    assert not result.text.startswith("\ufeff"), "the byte-order mark is not text"
+
+
+def test_crlf_line_ends_are_left_for_the_parser_to_normalise() -> None:
+    text = SEED.replace("\n", "\r\n")
+    assert _decoded(text.encode("utf-8")).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        pytest.param(RU, "utf-16-le", id="russian-utf-16-le"),
+        pytest.param(RU, "utf-16-be", id="russian-utf-16-be"),
+        pytest.param(FR, "utf-16-le", id="french-utf-16-le"),
+    ],
+)
+def test_utf16_without_a_byte_order_mark_is_recognised(text: str, encoding: str) -> None:
+    result = _decoded(text.encode(encoding))
+    assert result.text == text
+    assert result.encoding == encoding
+
+
+def test_windows_1251_russian_decodes_and_is_named_cp1251() -> None:
+    result = _decoded(RU.encode("cp1251"))
+    assert result.text == RU
+    assert result.encoding == "cp1251"
+
+
+def test_windows_1252_french_decodes_and_is_named_cp1252() -> None:
+    result = _decoded(FR.encode("cp1252"))
+    assert result.text == FR
+    assert result.encoding == "cp1252"
+
+
+def test_latin1_french_decodes_to_the_same_text_named_by_its_windows_superset() -> None:
+    result = _decoded(FR.encode("latin-1"))
+    assert result.text == FR
+    assert result.encoding == "cp1252"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(DE, id="german"),
+        pytest.param(ES, id="spanish"),
+        pytest.param(FR_GUILLEMETS, id="french-guillemets"),
+    ],
+)
+def test_windows_1252_news_text_decodes_without_mojibake(text: str) -> None:
+    """A paragraph of ordinary news prose in Windows-1252 must come back as written (not as cp775/cp1250/...)."""
+    result = decode(text.encode("cp1252"))
+    assert isinstance(result, Decoded)
+    assert result.text == text, f"decoded as {result.encoding}: {result.text[:120]!r}"
+
+
+@pytest.mark.parametrize("text", ["Песков: Россия не позволит", "Россиянепозволитамериканцам"])
+def test_valid_utf8_cyrillic_is_decoded_as_utf8_not_as_utf16(text: str) -> None:
+    """Strictly valid UTF-8 without NUL bytes is UTF-8; the UTF-16 (no BOM) guess must not win over it."""
+    result = _decoded(text.encode("utf-8"))
+    assert (result.encoding, result.text) == ("utf-8", text)
+
+
+# --- decode: properties ----------------------------------------------------------------------------------------
+
+_any_text = st.text(
+    st.characters(categories=["L", "N", "P", "S", "Zs"], include_characters="\n\t", exclude_characters="\ufeff"),
+    min_size=1,
+    max_size=300,
+).filter(lambda t: t.strip() != "")
+
+
+@given(text=_any_text, crlf=st.booleans())
+@example(text="Песков: Россия не позволит", crlf=False)  # pinned: random search finds this class only sometimes
+@PROPS
+def test_any_text_survives_utf8(text: str, crlf: bool) -> None:
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    result = _decoded(text.encode("utf-8"))
+    assert (result.encoding, result.text) == ("utf-8", text)
+
+
+@given(text=_any_text)
+@PROPS
+def test_any_text_survives_utf8_with_bom(text: str) -> None:
+    result = _decoded(text.encode("utf-8-sig"))
+    assert (result.encoding, result.text) == ("utf-8", text)
+
+
+@given(text=_any_text, big_endian=st.booleans())
+@PROPS
+def test_any_text_survives_utf16_with_bom(text: str, big_endian: bool) -> None:
+    data = (
+        codecs.BOM_UTF16_BE + text.encode("utf-16-be") if big_endian else codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    )
+    result = _decoded(data)
+    assert (result.encoding, result.text) == ("utf-16", text)
+
+
+@given(text=_any_text, big_endian=st.booleans())
+@PROPS
+def test_any_text_survives_utf32_with_bom(text: str, big_endian: bool) -> None:
+    data = (
+        codecs.BOM_UTF32_BE + text.encode("utf-32-be") if big_endian else codecs.BOM_UTF32_LE + text.encode("utf-32-le")
+    )
+    result = _decoded(data)
+    assert (result.encoding, result.text) == ("utf-32", text)
+
+
+# Realistic prose for the byte-sniffing paths (no BOM): detection needs words of a language, not random characters.
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+RU_WORDS = _words(
+    "Россия не позволит американцам разговаривать с позиции силы это исключено заявил пресс-секретарь президента "
+    "Дмитрий Песков в интервью газете Аргументы и факты опубликованном во вторник ещё объём съезд Кремль Москва "
+    "Вашингтон отношения санкции посол консультации доклад выборы администрация"
+)
+LATIN_WORDS = {
+    "fr": _words(
+        "le la les des une été très déjà où à ça garçon français élève Noël cœur hôtel forêt fenêtre château "
+        "année réunion président ministre économie société déclaré après général sécurité relations Kremlin"
+    ),
+    "de": _words(
+        "der die das und für über Größe Straße Mädchen schön Übung Österreich müssen können Zürich Regierung "
+        "erklärte später Außenminister Präsident Beziehungen Stärke Führung Länder Jahren"
+    ),
+    "es": _words(
+        "el la los año mañana niño señor España político corazón información después según también están "
+        "dirección presidente relaciones Kremlin portavoz miércoles últimos países acusación"
+    ),
+}
+
+
+def _prose(words: list[str]) -> st.SearchStrategy[str]:
+    """Sentences of distinct words from the vocabulary, in random order, at least 18 words in all."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> str:
+        order = draw(st.permutations(words))[: draw(st.integers(18, len(words)))]
+        cuts = sorted(draw(st.sets(st.integers(4, len(order) - 4), max_size=3)))
+        bounds = [0, *cuts, len(order)]
+        sentences = [" ".join(order[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+        return " ".join(s[0].upper() + s[1:] + "." for s in sentences)
+
+    return build()
+
+
+@given(text=_prose(RU_WORDS), crlf=st.booleans())
+@PROPS
+def test_russian_prose_survives_windows_1251(text: str, crlf: bool) -> None:
+    if crlf:
+        text = text.replace(". ", ".\r\n")
+    result = _decoded(text.encode("cp1251"))
+    assert result.text == text, f"decoded as {result.encoding}"
+
+
+@given(text=st.sampled_from(sorted(LATIN_WORDS)).flatmap(lambda lang: _prose(LATIN_WORDS[lang])))
+@example(text=" ".join(LATIN_WORDS["es"]).capitalize() + ".")
+@example(text=" ".join(LATIN_WORDS["de"]).capitalize() + ".")
+@PROPS
+def test_latin_prose_survives_windows_1252(text: str) -> None:
+    result = _decoded(text.encode("cp1252"))
+    assert result.text == text, f"decoded as {result.encoding}"
+
+
+@given(
+    text=st.sampled_from([RU_WORDS, *LATIN_WORDS.values()]).flatmap(_prose),
+    encoding=st.sampled_from(["utf-16-le", "utf-16-be"]),
+)
+@PROPS
+def test_prose_survives_utf16_without_bom(text: str, encoding: str) -> None:
+    result = _decoded(text.encode(encoding))
+    assert (result.encoding, result.text) == (encoding, text)
