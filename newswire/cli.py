@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from newswire import __version__, logs
+from newswire.redisio import redact
 from newswire.settings import CommonSettings, ConfigError, load
+from newswire.waiting import pause
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,24 +66,46 @@ def _parser() -> argparse.ArgumentParser:
 # -- running services ---------------------------------------------------------------------------
 
 
-def _settings() -> tuple[Any, Any, Any]:
+def _settings_for(service: str) -> Any:
+    """The settings of one service only: a consumer's bad setting must not stop the watcher."""
+    if service == "ingest":
+        from services.ingest.config import IngestSettings
+
+        return load(IngestSettings)
+    if service == "store":
+        from services.store.config import StoreSettings
+
+        return load(StoreSettings)
     from services.enrich.config import EnrichSettings
-    from services.ingest.config import IngestSettings
-    from services.store.config import StoreSettings
 
-    return load(IngestSettings), load(StoreSettings), load(EnrichSettings)
+    return load(EnrichSettings)
 
 
-def _preflight(ingest: Any | None, database_url: str | None) -> None:
-    """Check what can be checked before anything starts, so a wrong setting fails in one line."""
-    if ingest is not None:
-        from services.ingest.inbox import Inbox
+def _check_inbox(ingest: Any) -> None:
+    from services.ingest.inbox import Inbox
 
-        Inbox(ingest).prepare()
-    if database_url is not None:
-        from newswire.db.engine import parse_url
+    Inbox(ingest).prepare()
 
-        parse_url(database_url)
+
+def _check_database(url: str, timeout_s: float) -> None:
+    """Reachable now, so that a wrong NEWSWIRE_DATABASE_URL fails before anything starts."""
+    from newswire.db.engine import make_engine, wait_until_reachable
+
+    engine = make_engine(url)
+    try:
+        wait_until_reachable(engine, timeout_s)
+    finally:
+        engine.dispose()
+
+
+def _check_redis(url: str, timeout_s: float) -> None:
+    from newswire.redisio import connect
+
+    async def ping() -> None:
+        r = await connect(url, timeout_s)
+        await r.aclose()
+
+    asyncio.run(ping())
 
 
 def _lock_data_dir(common: CommonSettings) -> IO[str]:
@@ -105,19 +129,23 @@ def cmd_up(_args: argparse.Namespace) -> int:
     from services.ingest.main import run as run_ingest
     from services.store.main import run as run_store
 
-    ingest, store, enrich = _settings()
+    ingest, store, enrich = (_settings_for(name) for name in ("ingest", "store", "enrich"))
     log = logs.configure(ingest.log_level, ingest.log_format)
-    _preflight(ingest, store.resolved_database_url)
+    _check_inbox(ingest)
+    _check_database(store.resolved_database_url, store.connect_timeout_s)
     lock = _lock_data_dir(ingest)
     embedded = None
     redis_url = ingest.redis_url
-    if not redis_url:
+    if redis_url:
+        _check_redis(redis_url, ingest.connect_timeout_s)
+    else:
         embedded = EmbeddedRedis(ingest.data_dir)
         redis_url = embedded.start()
     try:
         _banner(ingest, store, redis_url, embedded is not None)
         return _run(
             heartbeat=ingest.heartbeat_file,
+            redis_url=redis_url,
             make=lambda stopping: [
                 run_store(store, redis_url=redis_url, stopping=stopping, log=log),
                 run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log),
@@ -131,17 +159,19 @@ def cmd_up(_args: argparse.Namespace) -> int:
 
 
 def cmd_service(args: argparse.Namespace) -> int:
-    ingest, store, enrich = _settings()
-    settings = {"ingest": ingest, "store": store, "enrich": enrich}[args.service]
+    settings = _settings_for(args.service)
     log = logs.configure(settings.log_level, settings.log_format)
-    _preflight(
-        ingest if args.service == "ingest" else None,
-        None if args.service == "ingest" else settings.resolved_database_url,
-    )
+    if args.service == "ingest":
+        _check_inbox(settings)
+    else:
+        _check_database(settings.resolved_database_url, settings.connect_timeout_s)
     redis_url = _redis_url(settings)
+    _check_redis(redis_url, settings.connect_timeout_s)
     run = _service_runner(args.service)
     return _run(
-        lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)], settings.heartbeat_file
+        lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)],
+        heartbeat=settings.heartbeat_file,
+        redis_url=redis_url,
     )
 
 
@@ -169,18 +199,27 @@ def _redis_url(settings: CommonSettings) -> str:
     return url
 
 
-def _run(make: Any, heartbeat: Path | None = None) -> int:
-    return asyncio.run(_supervise(make, heartbeat))
+def _run(make: Any, *, heartbeat: Path | None, redis_url: str) -> int:
+    return asyncio.run(_supervise(make, heartbeat, redis_url))
 
 
-async def _heartbeat(path: Path, stopping: asyncio.Event) -> None:
-    """Proves the event loop turns: a wedged or dead process stops touching the file."""
+async def _heartbeat(path: Path, stopping: asyncio.Event, redis_url: str) -> None:
+    """Touched while the event loop turns and Redis answers: a wedged, dead or cut-off process goes stale."""
+    from newswire.redisio import client
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    while not stopping.is_set():
-        path.touch()
-        with suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), timeout=5)
-    path.unlink(missing_ok=True)
+    r = client(redis_url)
+    try:
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(r.ping(), timeout=5)
+                path.touch()
+            except Exception:  # noqa: BLE001 - any failure means: not healthy now
+                pass
+            await pause(stopping, 5)
+    finally:
+        await r.aclose()
+        path.unlink(missing_ok=True)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -201,7 +240,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _supervise(make: Any, heartbeat: Path | None) -> int:
+async def _supervise(make: Any, heartbeat: Path | None, redis_url: str) -> int:
     """Run the services until SIGINT/SIGTERM or until one fails; always drain all of them."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -220,7 +259,7 @@ async def _supervise(make: Any, heartbeat: Path | None) -> int:
         loop.add_signal_handler(sig, on_signal)
     coros: list[Coroutine[Any, Any, None]] = make(stopping)
     tasks = [asyncio.create_task(c) for c in coros]
-    beat = asyncio.create_task(_heartbeat(heartbeat, stopping)) if heartbeat else None
+    beat = asyncio.create_task(_heartbeat(heartbeat, stopping, redis_url)) if heartbeat else None
     stop_wait = asyncio.create_task(stopping.wait())
     await asyncio.wait([*tasks, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     stopping.set()
@@ -248,7 +287,7 @@ def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
                 f"  done      {ingest.done_dir.resolve()}",
                 f"  errors    {ingest.error_dir.resolve()}",
                 f"  database  {_redact_db(shown_db)}",
-                f"  redis     {redis_url}{where}",
+                f"  redis     {redact(redis_url)}{where}",
                 f"  streams   {s.raw} -> {s.stored} -> {s.enriched}   (rejects: {s.dead})",
                 f"  follow    newswire tail {s.enriched}",
                 "Ctrl-C stops cleanly.",
@@ -277,34 +316,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_tail(args: argparse.Namespace) -> int:
     import redis
 
-    from newswire.contracts import as_json
-
     common = load(CommonSettings)
     url = _redis_url(common)
-    r: Any = redis.Redis.from_url(url, socket_timeout=None)  # Any: redis-py types replies as wide unions
-    stream = args.stream
-    out = sys.stdout
     try:
-        if args.from_start:
-            last = "0-0"
-            while True:
-                page = r.xrange(stream, min=f"({last}" if last != "0-0" else "-", count=1000)
-                if not page:
-                    break
-                for _entry_id, fields in page:
-                    _print(out, as_json(fields))
-                last = page[-1][0].decode()
-        else:
-            recent = r.xrevrange(stream, count=max(args.lines, 0)) if args.lines > 0 else []
-            for _entry_id, fields in reversed(recent):
-                _print(out, as_json(fields))
-            last = recent[0][0].decode() if recent else (_last_id(r, stream))
+        r: Any = redis.Redis.from_url(url, socket_timeout=None)  # Any: redis-py types replies as wide unions
+    except ValueError as exc:
+        raise ConfigError(f"NEWSWIRE_REDIS_URL: {exc}") from None
+    try:
+        last = _print_history(r, args)
         while not args.no_follow:
-            resp = r.xread({stream: last}, block=5000, count=1000)
-            for _name, entries in resp or []:
-                for entry_id, fields in entries:
-                    _print(out, as_json(fields))
-                    last = entry_id.decode()
+            for _name, entries in r.xread({args.stream: last}, block=5000, count=1000) or []:
+                last = _print_entries(entries) or last
     except KeyboardInterrupt:
         return 0
     except BrokenPipeError:
@@ -312,18 +334,37 @@ def cmd_tail(args: argparse.Namespace) -> int:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
         return 0
     except redis.RedisError as exc:
-        raise ConfigError(f"NEWSWIRE_REDIS_URL: {url}: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"NEWSWIRE_REDIS_URL: {redact(url)}: {str(exc).splitlines()[0]}") from None
     return 0
+
+
+def _print_history(r: Any, args: argparse.Namespace) -> str:
+    """Print what is there already (all, or the last -n); the id to follow from."""
+    if args.from_start:
+        last = "-"
+        while page := r.xrange(args.stream, min=last, count=1000):
+            last = "(" + (_print_entries(page) or "0-0")
+        return last.lstrip("(") if last != "-" else _last_id(r, args.stream)
+    recent = r.xrevrange(args.stream, count=args.lines) if args.lines > 0 else []
+    _print_entries(list(reversed(recent)))
+    return recent[0][0].decode() if recent else _last_id(r, args.stream)
+
+
+def _print_entries(entries: Any) -> str | None:
+    """Print entries as JSON lines; the id of the last one."""
+    from newswire.contracts import as_json
+
+    last = None
+    for entry_id, fields in entries:
+        sys.stdout.write(json.dumps(as_json(fields or {}), ensure_ascii=False) + "\n")
+        last = entry_id.decode()
+    sys.stdout.flush()
+    return last
 
 
 def _last_id(r: Any, stream: str) -> str:
     newest = r.xrevrange(stream, count=1)
     return newest[0][0].decode() if newest else "0-0"
-
-
-def _print(out: IO[str], doc: dict[str, Any]) -> None:
-    out.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    out.flush()
 
 
 if __name__ == "__main__":

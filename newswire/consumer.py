@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -44,6 +45,9 @@ class Outbound:
     stream: str
     fields: dict[bytes, bytes]
 
+
+FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
+FORGET_EVERY_S = 600
 
 # KEYS: source stream, then output streams. ARGV: group, consumer, entry count, then per
 # entry: id, number of outputs, and per output: KEYS index, payload.
@@ -149,7 +153,7 @@ class GroupConsumer:
             out = await self.handler(entries)
         except Stopping:
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure of one entry must not stop the others
             if len(entries) == 1:
                 # Left pending: it is reclaimed later and dead-lettered after max_deliveries.
                 self.log.error("entry_failed", entry_id=entries[0][0], error=repr(exc)[:300])
@@ -195,6 +199,7 @@ class GroupConsumer:
     async def reclaim_forever(self) -> None:
         """Take over entries left pending by consumers that died (idle for claim_idle_ms)."""
         start = "0-0"
+        next_forget = time.monotonic() + 60
         while not self.stopping.is_set():
             try:
                 next_id, messages, *_ = await self.redis.xautoclaim(
@@ -210,7 +215,10 @@ class GroupConsumer:
                     await self._handle_claimed([(i.decode(), f or {}) for i, f in messages])
                 if start != "0-0":
                     continue
-            except Exception as exc:
+                if time.monotonic() >= next_forget:
+                    next_forget = time.monotonic() + FORGET_EVERY_S
+                    await self.forget_idle_consumers(FORGET_IDLE_MS)
+            except Exception as exc:  # noqa: BLE001 - a reclaim round must never end the service
                 self.log.warning("reclaim_failed", error=_one_line(exc))
             await pause(self.stopping, max(self.claim_idle_ms / 2000, 0.5))
 
@@ -249,27 +257,28 @@ class GroupConsumer:
             await self.handle(fresh)
 
     async def _delivery_counts(self, ids: list[str]) -> dict[str, int]:
-        if not ids:
-            return {}
-        rows = await self.redis.xpending_range(
-            self.stream,
-            self.group,
-            min=min(ids, key=_id_key),
-            max=max(ids, key=_id_key),
-            count=len(ids) * 2 + 10,
-            consumername=self.consumer,
-        )
-        return {
-            (r["message_id"].decode() if isinstance(r["message_id"], bytes) else r["message_id"]): int(
-                r["times_delivered"]
-            )
-            for r in rows
-        }
+        """How often each entry was delivered (XPENDING per id, pipelined: exact, whatever else is pending)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for entry_id in ids:
+                pipe.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
+            replies = await pipe.execute()
+        counts = {}
+        for entry_id, rows in zip(ids, replies, strict=True):
+            if rows:
+                counts[entry_id] = int(rows[0]["times_delivered"])
+        return counts
 
+    async def forget_idle_consumers(self, idle_ms: int) -> None:
+        """Remove consumers that hold nothing and were silent for idle_ms (e.g. replaced containers).
 
-def _id_key(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
+        Consumer names are per process, so every restart leaves a name behind; without this,
+        XINFO CONSUMERS grows forever. A consumer with pending entries is never removed.
+        """
+        for c in await self.redis.xinfo_consumers(self.stream, self.group):
+            name = c["name"].decode() if isinstance(c["name"], bytes) else str(c["name"])
+            if name != self.consumer and int(c["pending"]) == 0 and int(c["idle"]) >= idle_ms:
+                await self.redis.xgroup_delconsumer(self.stream, self.group, name)
+                self.log.info("consumer_forgotten", consumer=name, idle_s=int(c["idle"]) // 1000)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -65,10 +65,13 @@ def make_engine(raw_url: str) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
+            folder = Path(url.database).parent
             try:
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise ConfigError(f"{SETTING}: {folder} (folder of {url.database}) is not a folder") from None
             except OSError as exc:
-                raise ConfigError(f"{SETTING}: cannot create folder for {url.database}: {exc.strerror}") from None
+                raise ConfigError(f"{SETTING}: cannot create folder {folder}: {exc.strerror}") from None
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs["connect_args"] = {"connect_timeout": 5}
