@@ -15,11 +15,13 @@ Watcher); downstream is idempotent on the content hash either way.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +54,8 @@ class Inbox:
         self.error = settings.error_dir.resolve()
         self.done_policy = settings.done_policy
         self.max_depth = settings.max_depth
-        self._own = (self.processing, self.done, self.error)
+        self._own = tuple(str(d) for d in (self.processing, self.done, self.error))
+        self._made: set[Path] = set()  # done/ subfolders known to exist
 
     def prepare(self) -> None:
         """Create the folders and check they are usable, or raise ConfigError naming the setting."""
@@ -110,7 +113,8 @@ class Inbox:
 
     def owns(self, path: Path) -> bool:
         """Whether path lies in one of our own folders (when those sit inside the inbox)."""
-        return any(path == d or d in path.parents for d in self._own)
+        text = str(path)
+        return any(text == d or text.startswith(d + os.sep) for d in self._own)
 
     def accepts(self, path: Path) -> bool:
         """Whether a path reported by a notification is a candidate article file."""
@@ -149,20 +153,33 @@ class Inbox:
                 except OSError:
                     continue
 
-    def claim(self, path: Path) -> Claimed | None:
-        """Take the file by atomic rename; None if it is gone (another watcher took it)."""
-        source_name = path.relative_to(self.root).as_posix()
+    def claim(self, paths: list[Path]) -> list[Claimed]:
+        """Take files by atomic rename into one claim folder; files already gone are skipped
+        (another watcher took them). One folder per batch: it is published in one transaction."""
         claim_dir = self.mine / uuid.uuid4().hex[:16]
-        target = claim_dir / source_name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            if path.is_symlink():
-                raise FileNotFoundError(path)
-            os.rename(path, target)
-        except FileNotFoundError:
-            shutil.rmtree(claim_dir, ignore_errors=True)
-            return None
-        return Claimed(target, source_name, claim_dir)
+        claim_dir.mkdir()
+        made = {claim_dir}
+        claimed = []
+        for path in paths:
+            source_name = path.relative_to(self.root).as_posix()
+            target = claim_dir / source_name
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            try:
+                os.rename(path, target)
+            except FileNotFoundError:
+                continue
+            claimed.append(Claimed(target, source_name, claim_dir))
+        if not claimed:
+            self.release_claim(claim_dir)
+        return claimed
+
+    def release_claim(self, claim_dir: Path) -> None:
+        """Remove a claim folder's empty folders; a file that could not be archived stays."""
+        for folder, _dirs, _files in os.walk(claim_dir, topdown=False):
+            with suppress(OSError):
+                os.rmdir(folder)
 
     def recover(self) -> Iterator[Claimed]:
         """Files claimed before a crash or stop (ours or adopted), still waiting to be archived."""
@@ -171,7 +188,7 @@ class Inbox:
         for claim_dir in sorted(p for p in self.mine.iterdir() if p.is_dir()):
             files = [p for p in claim_dir.rglob("*") if p.is_file() and not p.is_symlink()]
             if not files:
-                shutil.rmtree(claim_dir, ignore_errors=True)
+                self.release_claim(claim_dir)
             for path in files:
                 yield Claimed(path, path.relative_to(claim_dir).as_posix(), claim_dir)
 
@@ -183,18 +200,34 @@ class Inbox:
         else:
             day = datetime.now(UTC).strftime("%Y-%m-%d")
             dest = _free_name(self.done / day / claimed.source_name)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.parent not in self._made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(dest.parent)
             os.rename(claimed.path, dest)
-        shutil.rmtree(claimed.claim_dir, ignore_errors=True)
         return dest
 
     def reject(self, claimed: Claimed, *, reason: str, detail: str, file_sha256: str | None) -> Path:
         """Move the file to the error folder with <name>.error.json beside it."""
-        dest = self.to_error(
+        return self.to_error(
             claimed.path, claimed.source_name, stage="ingest", reason=reason, detail=detail, file_sha256=file_sha256
         )
-        shutil.rmtree(claimed.claim_dir, ignore_errors=True)
-        return dest
+
+    def find_archived(self, source_name: str, sha256: str | None) -> Path | None:
+        """The archived copy of a published file: newest day first; by content when names repeat."""
+        if self.done_policy == "delete" or not self.done.is_dir():
+            return None
+        name = Path(source_name)
+        days = sorted((d for d in self.done.iterdir() if d.is_dir()), reverse=True)
+        for day in days:
+            folder = (day / name).parent
+            if not folder.is_dir():
+                continue
+            stem, suffix = name.stem, name.suffix
+            candidates = [p for p in folder.iterdir() if p.name == name.name or _is_renamed(p.name, stem, suffix)]
+            for path in candidates:
+                if sha256 is None or _sha256(path) == sha256:
+                    return path
+        return None
 
     def to_error(
         self, current: Path | None, source_name: str, *, stage: str, reason: str, detail: str, file_sha256: str | None
@@ -233,6 +266,16 @@ def _usable_dir(path: Path, setting: str) -> None:
         probe.unlink()
     except OSError as exc:
         raise ConfigError(f"{setting}: {path} is not writable: {exc.strerror}") from None
+
+
+def _is_renamed(name: str, stem: str, suffix: str) -> bool:
+    """Whether name is stem.N+suffix, the name _free_name gives a file whose name was taken."""
+    middle = name[len(stem) + 1 : len(name) - len(suffix)] if suffix else name[len(stem) + 1 :]
+    return name.startswith(stem + ".") and name.endswith(suffix) and middle.isdigit()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _safe_name(name: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import stat
 import time
@@ -29,7 +28,7 @@ from newswire.contracts import (
     new_correlation_id,
 )
 from newswire.redisio import TRANSIENT, ensure_group
-from newswire.waiting import Stopping, pause, retry_transient
+from newswire.waiting import pause, retry_transient
 from services.ingest.config import IngestSettings
 from services.ingest.files import Decoded, decode
 from services.ingest.inbox import Claimed, Inbox
@@ -78,7 +77,6 @@ class Watcher:
         self.streams: Streams = settings.streams
         self.inbox = Inbox(settings)
         self.marker_prefix = f"{settings.stream_prefix}ingest:published:"
-        self.archive_prefix = f"{settings.stream_prefix}ingest:archived:"
         self.settler = Settler(settings.settle_s)
         self._room = asyncio.Condition()
         self._probe_name = ""
@@ -118,18 +116,20 @@ class Watcher:
         if not recovered:
             return
         self.log.info("recovering", files=len(recovered), adopted=adopted)
-        for i in range(0, len(recovered), self.settings.publish_batch):
-            chunk = recovered[i : i + self.settings.publish_batch]
-            keys = [self.marker_prefix + c.claim_id for c in chunk]
+        # One claim folder at a time: its marker says whether all of it was published.
+        by_claim: dict[str, list[Claimed]] = {}
+        for c in recovered:
+            by_claim.setdefault(c.claim_id, []).append(c)
+        for claim_id, claims in by_claim.items():
 
-            async def markers(keys: list[str] = keys) -> list[Any]:
-                return list(await self.redis.mget(keys))
+            async def marker(key: str = self.marker_prefix + claim_id) -> bool:
+                return bool(await self.redis.exists(key))
 
-            seen = await retry_transient(
-                markers, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_recover"
+            published = await retry_transient(
+                marker, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_recover"
             )
-            prepared = await asyncio.to_thread(self._prepare_all, chunk)
-            await self._publish([replace(p, already_published=bool(m)) for p, m in zip(prepared, seen, strict=True)])
+            prepared = await asyncio.to_thread(self._prepare_all, claims)
+            await self._publish([replace(p, already_published=published) for p in prepared])
 
     async def _watch_with_probe(self, polling: bool) -> None:
         """OS notifications where they work; polling where they do not (checked with a probe file)."""
@@ -236,14 +236,9 @@ class Watcher:
         return [self._prepare(c) for c in claims]
 
     def _claim_and_prepare(self, paths: list[Path]) -> list[Prepared]:
-        out = []
-        for path in paths:
-            claimed = self.inbox.claim(path)
-            if claimed is None:
-                self.counters["lost_races"] += 1
-                continue
-            out.append(self._prepare(claimed))
-        return out
+        claimed = self.inbox.claim(paths)
+        self.counters["lost_races"] += len(paths) - len(claimed)
+        return [self._prepare(c) for c in claimed]
 
     def _prepare(self, claimed: Claimed) -> Prepared:
         try:
@@ -295,15 +290,15 @@ class Watcher:
                             pipe.xadd(self.streams.raw, encode(p.event))
                         else:
                             pipe.xadd(self.streams.dead, encode(self._rejection(p)))
-                        pipe.set(self.marker_prefix + p.claimed.claim_id, "1", ex=MARKER_TTL_S)
+                    for claim_id in {p.claimed.claim_id for p in fresh}:
+                        pipe.set(self.marker_prefix + claim_id, "1", ex=MARKER_TTL_S)
                     await pipe.execute()
 
             # Files stay in processing/ until Redis has them: a stop here loses nothing.
             await retry_transient(
                 op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_publish"
             )
-        archived = await asyncio.to_thread(self._archive, prepared)
-        await self._remember(archived)
+        await asyncio.to_thread(self._archive, prepared)
         ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
         for p in prepared:
             if p.event is not None:
@@ -344,7 +339,7 @@ class Watcher:
         """Entries on the raw stream the store group has not read yet (None where unknown)."""
         try:
             groups = await self.redis.xinfo_groups(self.streams.raw)
-        except Exception:
+        except Exception:  # noqa: BLE001 - no stream, no group, old server or Redis away: do not hold intake
             return None
         for g in groups:
             name = g.get("name")
@@ -366,29 +361,9 @@ class Watcher:
             except OSError as exc:
                 # Published already; it stays in processing/ and is archived at the next start.
                 self.log.error("archive_failed", path=p.claimed.source_name, error=str(exc))
+        for claim_dir in {p.claimed.claim_dir for p in prepared}:
+            self.inbox.release_claim(claim_dir)
         return archived
-
-    async def _remember(self, archived: list[tuple[Prepared, Path | None]]) -> None:
-        """Where each published file was archived, so a later dead letter can move it to errors."""
-        if not archived:
-            return
-
-        async def op() -> None:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for p, dest in archived:
-                    assert p.event is not None
-                    record = {
-                        "path": str(dest) if dest else "",
-                        "source_name": p.claimed.source_name,
-                        "sha256": p.file_sha256,
-                    }
-                    pipe.set(self.archive_prefix + p.event.correlation_id, json.dumps(record), ex=MARKER_TTL_S)
-                await pipe.execute()
-
-        with suppress(Stopping):  # only the move-to-errors of a later dead letter depends on it
-            await retry_transient(
-                op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_remember"
-            )
 
     async def _follow_dead(self) -> None:
         """Files whose article store or enrich dead-lettered move from done/ to the error folder."""
@@ -408,36 +383,37 @@ class Watcher:
                 for entry_id, fields in entries:
                     await self._dead_letter_to_errors(as_json(fields or {}))
                     await self.redis.xack(stream, group, entry_id)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - following dead letters must never stop intake
                 self.log.warning("follow_dead_failed", error=str(exc)[:200])
                 await pause(self.stopping, 2.0)
 
     async def _dead_letter_to_errors(self, doc: dict[str, Any]) -> None:
-        if doc.get("stage") not in ("store", "enrich") or not doc.get("correlation_id"):
+        source_name = doc.get("source_name")
+        if doc.get("stage") not in ("store", "enrich") or not isinstance(source_name, str):
             return
-        raw = None
-        for _attempt in range(20):  # the archive record follows the publish by milliseconds
-            raw = await self.redis.get(self.archive_prefix + str(doc["correlation_id"]))
-            if raw is not None or self.stopping.is_set():
-                break
-            await pause(self.stopping, 0.25)
-        if raw is None:
-            self.log.warning("dead_letter_file_unknown", correlation_id=doc["correlation_id"], reason=doc.get("reason"))
-            return
-        record = json.loads(raw)
-        current = Path(record["path"]) if record["path"] and Path(record["path"]).exists() else None
+        sha = await self._file_sha(doc)
+        current = await asyncio.to_thread(self.inbox.find_archived, source_name, sha)
         dest = await asyncio.to_thread(
             self.inbox.to_error,
             current,
-            record["source_name"],
+            source_name,
             stage=str(doc["stage"]),
             reason=str(doc.get("reason")),
             detail=str(doc.get("detail")),
-            file_sha256=record.get("sha256"),
+            file_sha256=sha,
         )
         self.log.warning(
-            "moved_to_errors", path=record["source_name"], stage=doc["stage"], reason=doc.get("reason"), dest=str(dest)
+            "moved_to_errors", path=source_name, stage=doc["stage"], reason=doc.get("reason"), dest=str(dest)
         )
+
+    async def _file_sha(self, doc: dict[str, Any]) -> str | None:
+        """The file hash from the raw entry the dead letter names (None when it was trimmed away)."""
+        entry_id = doc.get("source_entry_id")
+        if doc.get("source_stream") != self.streams.raw or not isinstance(entry_id, str):
+            return None
+        rows = await self.redis.xrange(self.streams.raw, min=entry_id, max=entry_id, count=1)
+        sha = as_json(rows[0][1]).get("file_sha256") if rows else None
+        return sha if isinstance(sha, str) else None
 
     def _rejection(self, p: Prepared) -> ArticleRejected:
         return ArticleRejected(
