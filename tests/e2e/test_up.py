@@ -13,14 +13,17 @@ SEED_HEADLINE = "Russia Will Not Allow Americans to Speak to It from Position of
 
 
 def test_seed_dropped_into_inbox_is_stored_once_and_enriched_once(pipeline: Pipeline) -> None:
-    up = pipeline.start("up")
+    # default settle time (1 s), as a user runs it: the article must be through within 5 s
+    env = pipeline.env()
+    del env["NEWSWIRE_SETTLE_S"]
+    up = pipeline.start("up", env=env)
     pipeline.inbox.mkdir(parents=True, exist_ok=True)
     wait_for(
         lambda: (pipeline.root / "up-0.log").read_text().count('"consumer_started"') == 2, what="both consumers up"
     )
     shutil.copy(SEED, pipeline.inbox / SEED.name)
 
-    wait_for(lambda: pipeline.xlen("enriched") == 1, timeout=10, what="the enriched event")
+    wait_for(lambda: pipeline.xlen("enriched") == 1, timeout=5, what="the enriched event within 5 s")
     [event] = pipeline.events("enriched")
     assert event["event"] == "article.enriched"
     assert event["schema_version"] >= 1 and event["correlation_id"]
