@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
+from redis.exceptions import ResponseError
 
 from newswire.contracts import DATA_FIELD, ArticleRejected, as_json, encode
 from newswire.redisio import TRANSIENT, ensure_group
@@ -149,7 +151,28 @@ class GroupConsumer:
             await self.handle(list(zip(ids, raw["data"], strict=True)))
 
     async def handle(self, entries: Sequence[Entry]) -> None:
-        """Process, then emit and ack in one transaction; isolate failures to single entries."""
+        """Process, then emit and ack in one transaction; isolate failures to single entries.
+
+        While a batch is in hand (a database outage can hold it for long), its entries are
+        re-claimed to ourselves now and then without counting a delivery (XCLAIM JUSTID), so
+        no other consumer takes over work that is alive, and a transient outage never pushes
+        an entry towards max_deliveries.
+        """
+        keeper = asyncio.create_task(self._keep_claimed([entry_id for entry_id, _ in entries]))  # noqa: RUF006 - kept in `keeper`, cancelled below
+        try:
+            await self._handle(entries)
+        finally:
+            keeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _keep_claimed(self, ids: list[str]) -> None:
+        while True:
+            await asyncio.sleep(self.claim_idle_ms / 3000)
+            with suppress(*TRANSIENT, ResponseError):
+                await self.redis.xclaim(self.stream, self.group, self.consumer, 0, ids, justid=True)
+
+    async def _handle(self, entries: Sequence[Entry]) -> None:
         try:
             out = await self.handler(entries)
         except Stopping:
@@ -160,7 +183,7 @@ class GroupConsumer:
                 self.log.error("entry_failed", entry_id=entries[0][0], error=repr(exc)[:300])
                 return
             for entry in entries:
-                await self.handle([entry])
+                await self._handle([entry])
             return
         try:
             await self.commit(out, [entry_id for entry_id, _ in entries])

@@ -96,6 +96,8 @@ class ArticleFields(BaseModel):
     published_at: str | None = Field(description="ISO 8601; offset only when the source gave one")
     body: str
     source_name: str
+    language: str | None = Field(default=None, description="ISO 639-1 the source declared (HTML lang, JSON field)")
+    url: str | None = Field(default=None, description="Where the source says the article lives")
 
 
 class ArticleStored(ArticleFields, Event):
@@ -161,7 +163,9 @@ def decode(fields: dict[bytes, bytes]) -> AnyEvent:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "event"
-        raise MalformedEvent(f"{where}: {first['msg']}") from None
+        # pydantic quotes the input, line breaks and all: escape every break str.splitlines() knows, keep one line
+        breaks = {ord(ch): ascii(ch)[1:-1] for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+        raise MalformedEvent(f"{where}: {first['msg']}".translate(breaks)) from None
 
 
 def as_json(fields: dict[bytes, bytes]) -> dict[str, Any]:

@@ -24,7 +24,9 @@ class ArticleRow(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=False), index=True))
     published_utc_offset_min: int | None = None
     body: str = Field(sa_column=Column(Text, nullable=False))
-    source_name: str = Field(sa_column=Column(Text, nullable=False))
+    source_name: str = Field(sa_column=Column(Text, nullable=False, index=True))
+    language: str | None = Field(default=None, max_length=8, index=True)
+    url: str | None = Field(default=None, sa_column=Column(Text))
     encoding: str = Field(max_length=32)
     file_sha256: str = Field(max_length=64)
     correlation_id: str = Field(max_length=64)

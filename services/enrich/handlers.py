@@ -77,5 +77,7 @@ def _enriched(c: Candidate) -> ArticleEnriched:
         published_at=s.published_at,
         body=s.body,
         source_name=s.source_name,
+        language=s.language,
+        url=s.url,
         enrichment=c.enrichment,
     )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 import charset_normalizer
 
@@ -42,11 +47,12 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+# C0 controls other than the whitespace ones (\t \n \v \f \r): text has next to none of them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def decode(data: bytes) -> Decoded | Undecodable:
-    """The file's text and the encoding it was in: BOM, then strict UTF-8, then detection."""
+    """The file's text and the encoding it was in: BOM, strict UTF-8, UTF-16 without BOM, then detection."""
     if not data.strip():
         return Undecodable("empty", "the file is empty or only whitespace")
     for bom, encoding in _BOMS:
@@ -55,31 +61,31 @@ def decode(data: bytes) -> Decoded | Undecodable:
                 return _checked(data.decode(encoding), encoding.removesuffix("-sig"))
             except UnicodeDecodeError as exc:
                 return Undecodable("not_text", f"has a {encoding} byte-order mark but is not {encoding}: {exc.reason}")
+    utf8 = _strict(data, "utf-8")
+    as_utf8 = None if utf8 is None else _checked(utf8, "utf-8")
+    if isinstance(as_utf8, Decoded):
+        return as_utf8
+    # UTF-16 text of Latin or Cyrillic letters is valid UTF-8 too, but full of NULs or other control characters.
     guessed = _utf16_without_bom(data)
     if guessed is not None:
         return guessed
-    try:
-        return _checked(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
+    if as_utf8 is not None:
+        return as_utf8
     if b"\x00" in data[:4096]:
         return Undecodable("not_text", "binary content (NUL bytes)")
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        return Undecodable("not_text", "no text encoding fits these bytes")
-    text = str(best)
-    # Detectors name one of several single-byte code pages that give the same text;
-    # report the one users know (Windows-1252, a superset of Latin-1) when it fits.
-    if best.encoding != "cp1252" and _decodes_same(data, "cp1252", text):
-        return _checked(text, "cp1252")
-    return _checked(text, best.encoding)
+    return _detected(data)
 
 
-def _decodes_same(data: bytes, encoding: str, text: str) -> bool:
+def _strict(data: bytes, encoding: str) -> str | None:
     try:
-        return data.decode(encoding) == text
+        return data.decode(encoding)
     except UnicodeDecodeError:
-        return False
+        return None
+
+
+def _noisy(text: str) -> bool:
+    sample = text[:8192]
+    return len(_CONTROLS.findall(sample)) > max(2, len(sample) // 100)
 
 
 def _utf16_without_bom(data: bytes) -> Decoded | Undecodable | None:
@@ -110,8 +116,132 @@ def _top_share(column: bytes) -> float:
 def _checked(text: str, encoding: str) -> Decoded | Undecodable:
     if not text.strip("\ufeff \t\r\n"):
         return Undecodable("empty", "the file holds only whitespace")
-    sample = text[:8192]
-    controls = sum(1 for ch in sample if ch < " " and ch not in _CONTROL_OK)
-    if controls > max(2, len(sample) // 100):
+    if _noisy(text):
         return Undecodable("not_text", f"decodes as {encoding} but is full of control characters")
     return Decoded(text, encoding.lower().replace("_", "-"))
+
+
+# --- single-byte text: which code page ---------------------------------------------------------------------------
+#
+# Detectors read short Latin-script texts badly (German cp1252 as cp775, Czech cp1250 as cp1258): the bytes decode
+# in every Latin code page, and few of them tell which one. What does tell is whether the non-ASCII letters are
+# those of one language (ä ö ü ß, not ø è ì together) and whether the other characters sit where text puts them
+# (no ³ or ± inside a word). The Latin code pages below are read that way, most common first; the detector's own
+# answer (Cyrillic, Greek, CJK...) is taken only when it reads better than all of them.
+
+_LATIN_CODE_PAGES = ("cp1252", "iso8859-15", "cp1250", "iso8859-2", "cp1254", "cp1257")
+_ALPHABETS = tuple(
+    frozenset(letters + letters.upper())
+    for letters in (
+        "àâçéèêëîïôœùûüÿ",  # French
+        "äöüßé",  # German
+        "áéíóúüñ",  # Spanish, Galician, Basque
+        "áâãàçéêíóôõú",  # Portuguese
+        "àèéìíîòóùú",  # Italian
+        "àçèéíïòóúü",  # Catalan
+        "áéèëíïóöúü",  # Dutch
+        "éèêëîïôûö",  # Afrikaans
+        "åäöé",  # Swedish
+        "æøåéóôà",  # Danish, Norwegian
+        "äöåšž",  # Finnish
+        "áðéíóúýþæö",  # Icelandic
+        "áðíóúýæø",  # Faroese
+        "äöõüšž",  # Estonian
+        "ąćęłńóśźż",  # Polish
+        "áčďéěíňóřšťúůýž",  # Czech
+        "áäčďéíĺľňóôŕšťúýž",  # Slovak
+        "áéíóöőúüű",  # Hungarian
+        "ăâîşţșț",  # Romanian
+        "čćđšž",  # Croatian, Bosnian, Slovene, Serbian in Latin letters
+        "çğıöşüâîûİ",  # Turkish
+        "ąčęėįšųūž",  # Lithuanian
+        "āčēģīķļņšūž",  # Latvian
+    )
+)
+# Accented letters that are words on their own: French, Portuguese à; Italian è; Portuguese é; Swedish å, ö;
+# Icelandic á, í; Hungarian ő; Lithuanian į. A lone ŕ or č is a misread French à or è.
+_WORDS_OF_ONE_LETTER = "àèéóåöáíőį"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_BYTES = bytes(range(128))
+_NEVER_IN_TEXT = frozenset("¤¦")  # besides control, unassigned, private-use and spacing-accent characters
+# Marks that text puts inside a word, before one, after one. Other symbols stand apart: a "³" or "±" touching
+# letters is a misread (Polish ł, ą), as is a "®" before one (Czech Ž).
+_INSIDE_A_WORD = frozenset("’·–—\u00a0\u00ad")
+_BEFORE_A_WORD = _INSIDE_A_WORD | frozenset("‘‚“”„«»‹›…•†°€£¿¡")
+_AFTER_A_WORD = _INSIDE_A_WORD | frozenset("‘‚“”„«»‹›…•†°€£™®ªº")
+
+
+class _Reading(NamedTuple):
+    oddities: int
+    encoding: str
+    text: str
+
+
+def _detected(data: bytes) -> Decoded | Undecodable:
+    latin = _best_latin(data) if _mostly_ascii(data) else None
+    if latin is not None and latin.oddities == 0:
+        return _checked(latin.text, latin.encoding)
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        return Undecodable("not_text", "no text encoding fits these bytes")
+    text = str(best)
+    if latin is not None and latin.oddities <= _oddities(text[:4096]):
+        return _checked(latin.text, latin.encoding)
+    return _checked(text, best.encoding)
+
+
+def _mostly_ascii(data: bytes) -> bool:
+    """Whether at most half the bytes are non-ASCII, as in Latin-script text (Cyrillic, Greek, CJK: nearly all)."""
+    sample = data[:4096]
+    return len(sample.translate(None, _ASCII_BYTES)) <= len(sample) // 2
+
+
+def _best_latin(data: bytes) -> _Reading | None:
+    """The Latin code page whose reading has the fewest oddities; the first one on a tie."""
+    best: _Reading | None = None
+    for encoding in _LATIN_CODE_PAGES:
+        text = _strict(data, encoding)
+        if text is None:
+            continue
+        reading = _Reading(_oddities(text[:4096]), encoding, text)
+        if best is None or reading.oddities < best.oddities:
+            best = reading
+        if reading.oddities == 0:
+            break
+    return best
+
+
+def _oddities(text: str) -> int:
+    """How many non-ASCII characters are out of place: letters not of one alphabet, symbols where text has none."""
+    odd = 0
+    latin: Counter[str] = Counter()
+    for m in _NON_ASCII.finditer(text):
+        ch, i = m[0], m.start()
+        before, after = text[i - 1 : i], text[i + 1 : i + 2]
+        if not ch.isalpha() or ch in "ªº":  # ordinal indicators (nº, 1ª) are letters to Unicode, marks to readers
+            odd += _misplaced(ch, before, after)
+        elif _is_latin(ch):
+            latin[ch] += 1
+            odd += not (before.isalpha() or after.isalpha() or ch.lower() in _WORDS_OF_ONE_LETTER)
+        elif _ascii_letter(before) or _ascii_letter(after):
+            odd += 1  # another script inside a word of Latin letters
+    return odd + min(sum(n for ch, n in latin.items() if ch not in alphabet) for alphabet in _ALPHABETS)
+
+
+def _misplaced(ch: str, before: str, after: str) -> bool:
+    if ch in _NEVER_IN_TEXT or unicodedata.category(ch) in ("Cc", "Cn", "Co", "Sk"):
+        return True
+    if before.isalpha() and after.isalpha():
+        return ch not in _INSIDE_A_WORD
+    if after.isalpha():
+        return ch not in _BEFORE_A_WORD
+    return before.isalpha() and ch not in _AFTER_A_WORD
+
+
+@lru_cache(maxsize=1024)
+def _is_latin(letter: str) -> bool:
+    return unicodedata.name(letter, "").startswith("LATIN ")
+
+
+def _ascii_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()

@@ -118,6 +118,8 @@ _FILLER = {
     "den",
     "the",
     "of",
+    "las",  # Spanish "a las 11:59"
+    "horas",
 }
 _ZONES = {
     "z": 0,
@@ -135,6 +137,11 @@ _ZONES = {
     "eet": 120,
     "eest": 180,
     "msk": 180,
+    "мск": 180,
+    "mez": 60,  # German names: Mitteleuropäische (Sommer)zeit, Osteuropäische (Sommer)zeit
+    "mesz": 120,
+    "oez": 120,
+    "oesz": 180,
 }
 
 _ISO = re.compile(
@@ -142,7 +149,10 @@ _ISO = re.compile(
 )
 _NUMERIC = re.compile(r"^(\d{1,2})([./])(\d{1,2})\2(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})[:h](\d{2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$")
-_OFFSET = re.compile(r"^(?:utc|gmt)?([+-])(\d{1,2}):?(\d{2})?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?([+\-−])(\d{1,2}):?(\d{2})?$")
+# Separators between tokens. A hyphen separates ("31-Mar-2021", "2021 - 11:59") except where it is the
+# sign of a UTC offset: before a digit, after a space or after UTC/GMT ("-0500", "GMT-5", "UTC-04:00").
+_SPLIT = re.compile(r"[\s,|·–—]+|-(?!\d)|(?<=[^\W\d_])(?<!utc)(?<!gmt)-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,20 +175,22 @@ def parse_date(line: str) -> ParsedDate | None:
         return None
     m = _ISO.match(s)
     if m:
-        return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], None, _offset(m[7]))
+        offset = _offset(m[7]) if m[7] else None
+        if m[7] and offset is None:
+            return None  # an impossible offset (+25:00, +05:75): not a date to trust
+        return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], None, offset)
     return _parse_words(s)
 
 
-def _offset(token: str | None) -> int | None:
-    if token is None:
-        return None
+def _offset(token: str) -> int | None:
+    """Minutes east of UTC for a zone name or a signed offset; None when the token is neither or is impossible."""
     if token in _ZONES:
         return _ZONES[token]
     m = _OFFSET.match(token)
-    if not m:
+    if not m or int(m[2]) > 23 or int(m[3] or 0) > 59:
         return None
     minutes = int(m[2]) * 60 + int(m[3] or 0)
-    return -minutes if m[1] == "-" else minutes
+    return minutes if m[1] == "+" else -minutes
 
 
 def _build(
@@ -206,7 +218,7 @@ def _build(
 
 
 def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one branch per kind of token reads as the grammar
-    tokens = re.split(r"[\s,|·–—]+|(?<=\D)-|-(?=\D)|\s-\s", s)
+    tokens = _SPLIT.split(s)
     day = month = year = None
     time: re.Match[str] | None = None
     offset: int | None = None
@@ -223,7 +235,7 @@ def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one bran
             day, month, year = (b, a, int(m[4])) if m[2] == "/" and b > 12 else (a, b, int(m[4]))
         elif (m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", tok)) and day is None:
             year, month, day = int(m[1]), int(m[2]), int(m[3])
-        elif (m := _TIME.match(tok)) and time is None:
+        elif (m := _TIME.match(tok.removeprefix("-"))) and time is None:  # "2021 -11:59": a dash, not a sign
             time = m
             ampm = m[4]
         elif tok in ("am", "pm", "a.m.", "p.m.") and time is not None:

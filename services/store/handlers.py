@@ -24,12 +24,8 @@ class StoreHandler:
 
     async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]:
         started = time.perf_counter()
-        out: list[Outbound] = []
-        batch: list[Candidate] = []
-        for entry_id, fields in entries:
-            candidate = self._candidate(entry_id, fields, out)
-            if candidate is not None:
-                batch.append(candidate)
+        # Parsing an HTML page takes milliseconds: off the event loop, with the rest of the batch.
+        out, batch = await asyncio.to_thread(self._candidates, entries)
         result = await retry_transient(
             lambda: asyncio.to_thread(self.repository.save, batch),
             is_transient=is_transient,
@@ -51,6 +47,15 @@ class StoreHandler:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return out
+
+    def _candidates(self, entries: Sequence[Entry]) -> tuple[list[Outbound], list[Candidate]]:
+        out: list[Outbound] = []
+        batch: list[Candidate] = []
+        for entry_id, fields in entries:
+            candidate = self._candidate(entry_id, fields, out)
+            if candidate is not None:
+                batch.append(candidate)
+        return out, batch
 
     def _candidate(self, entry_id: str, fields: dict[bytes, bytes], out: list[Outbound]) -> Candidate | None:
         def reject(reason: str, detail: str) -> None:
@@ -91,4 +96,6 @@ def _stored(c: Candidate) -> ArticleStored:
         published_at=c.article.published_iso,
         body=c.article.body,
         source_name=c.discovered.source_name,
+        language=c.article.language,
+        url=c.article.url,
     )

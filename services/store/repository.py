@@ -60,6 +60,8 @@ def _row(c: Candidate, now: datetime) -> dict[str, object]:
         "published_utc_offset_min": a.published_utc_offset_min,
         "body": a.body,
         "source_name": d.source_name,
+        "language": a.language,
+        "url": a.url,
         "encoding": d.encoding,
         "file_sha256": d.file_sha256,
         "correlation_id": d.correlation_id,

@@ -129,11 +129,15 @@ def test_a_killed_watcher_claims_are_finished_without_publishing_twice(pipeline:
 def test_an_article_the_store_rejects_moves_from_done_to_errors(pipeline: Pipeline) -> None:
     pipeline.start("up")
     wait_for(lambda: pipeline.inbox.is_dir(), what="the inbox")
-    drop(pipeline.inbox, "page.html", "<!doctype html><html><head><title>T</title></head><body>x</body></html>")
+    drop(
+        pipeline.inbox,
+        "page.html",
+        "<!doctype html><html><head><title>T</title></head><body><nav><a href='/'>Home</a></nav></body></html>",
+    )
     drop(pipeline.inbox, SEED.name, SEED.read_bytes())
     wait_for(lambda: (pipeline.error / "page.html.error.json").exists(), what="the error report")
     report = json.loads((pipeline.error / "page.html.error.json").read_text())
-    assert report["stage"] == "store" and report["reason"] == "unsupported_layout"
+    assert report["stage"] == "store" and report["reason"] == "no_body"
     assert (pipeline.error / "page.html").exists()
     assert not list(pipeline.done.rglob("page.html"))
     wait_for(lambda: pipeline.xlen("enriched") == 1, what="the good article still flows")

@@ -405,8 +405,8 @@ async def test_malformed_entries_are_dead_lettered_with_reasons_and_the_good_one
     [
         ("empty.txt", "", "empty"),
         ("blank.txt", " \r\n\n\t \n", "empty"),
-        ("page.html", "<!DOCTYPE html>\n<html><body><p>An article</p></body></html>", "unsupported_layout"),
-        ("doc.json", '{"headline": "x", "body": "y"}', "unsupported_layout"),
+        ("page.html", "<!DOCTYPE html>\n<html><body><p>An article</p></body></html>", "no_headline"),
+        ("doc.json", '{"headline": "x"}', "not_an_article"),
         ("only-a-date.txt", "Wednesday 31 March 2021 - 11:59\n", "no_headline"),
         ("no-body.txt", "Wednesday 31 March 2021 - 11:59\n\nA Headline And Nothing Else\n", "no_body"),
     ],

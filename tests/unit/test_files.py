@@ -47,6 +47,47 @@ ES = (
     "romper las relaciones diplomáticas con Washington. Las relaciones entre ambos países se han deteriorado "
     "mucho en los últimos años, sobre todo por Siria, Ucrania y las acusaciones de injerencia electoral."
 )
+PT = (
+    "O porta-voz do Kremlin, Dmitri Peskov, afirmou na quarta-feira que a Rússia não permitirá que os "
+    "americanos lhe falem a partir de uma posição de força. Segundo ele, nem o presidente Vladimir Putin nem "
+    "nenhum outro dirigente russo aceitará esse tom. As relações entre os dois países deterioraram-se muito nos "
+    "últimos anos, e as negociações não avançaram."
+)
+IT = (
+    "Il portavoce del Cremlino, Dmitri Peskov, ha dichiarato mercoledì che la Russia non permetterà agli "
+    "americani di parlarle da una posizione di forza. Secondo lui, né il presidente Vladimir Putin né nessun "
+    "altro dirigente russo accetterà quel tono. Le relazioni tra i due paesi sono peggiorate molto negli ultimi "
+    "anni, perché la crisi è già profonda."
+)
+FR_OE_EURO = (  # œ and € are where Latin-9 differs from Latin-1 and Windows-1252
+    "Le cœur du problème, selon l'économiste, reste le coût de l'énergie : une hausse de 30 € par mois pour un "
+    "foyer sur deux. Les œuvres sociales des entreprises ne suffiront pas, a-t-il ajouté."
+)
+PL = (
+    "Rzecznik Kremla Dmitrij Pieskow oświadczył w środę, że Rosja nie pozwoli Amerykanom rozmawiać z nią z "
+    "pozycji siły. Według niego ani prezydent Władimir Putin, ani nikt inny w rosyjskim kierownictwie nie "
+    "zaakceptuje takiego tonu. Stosunki między oboma krajami znacznie się pogorszyły w ostatnich latach."
+)
+CS = (
+    "Mluvčí Kremlu Dmitrij Peskov ve středu prohlásil, že Rusko nedovolí Američanům, aby s ním mluvili z "
+    "pozice síly. Podle něj by takový tón nepřijal ani prezident Vladimir Putin, ani nikdo jiný z ruského "
+    "vedení. Vztahy mezi oběma zeměmi se v posledních letech výrazně zhoršily."
+)
+HU = (
+    "Dmitrij Peszkov, a Kreml szóvivője szerdán kijelentette, hogy Oroszország nem engedi meg az "
+    "amerikaiaknak, hogy erőfölényből beszéljenek vele. Szerinte ezt sem Vlagyimir Putyin elnök, sem más orosz "
+    "vezető nem fogadná el. Ő is úgy látja, hogy a két ország viszonya az utóbbi években jelentősen romlott."
+)
+EL = (
+    "Ο εκπρόσωπος του Κρεμλίνου Ντμίτρι Πεσκόφ δήλωσε την Τετάρτη ότι η Ρωσία δεν θα επιτρέψει στους "
+    "Αμερικανούς να της μιλούν από θέση ισχύος. Οι σχέσεις των δύο χωρών έχουν επιδεινωθεί σημαντικά τα "
+    "τελευταία χρόνια."
+)
+TR = (
+    "Kremlin Sözcüsü Dmitriy Peskov çarşamba günü yaptığı açıklamada, Rusya'nın Amerikalıların kendisiyle güç "
+    "pozisyonundan konuşmasına izin vermeyeceğini söyledi. İki ülke arasındaki ilişkiler son yıllarda önemli "
+    "ölçüde kötüleşti."
+)
 
 
 def _decoded(data: bytes) -> Decoded:
@@ -270,6 +311,47 @@ def test_valid_utf8_cyrillic_is_decoded_as_utf8_not_as_utf16(text: str) -> None:
     assert (result.encoding, result.text) == ("utf-8", text)
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "names"),
+    [
+        pytest.param(PT, "cp1252", {"cp1252"}, id="portuguese-cp1252"),
+        pytest.param(IT, "cp1252", {"cp1252"}, id="italian-cp1252"),
+        pytest.param(DE, "latin-1", {"cp1252"}, id="german-latin-1"),
+        pytest.param(ES, "latin-1", {"cp1252"}, id="spanish-latin-1"),
+        pytest.param(FR_OE_EURO, "iso8859-15", {"iso8859-15"}, id="french-latin-9"),
+        pytest.param(PL, "cp1250", {"cp1250"}, id="polish-cp1250"),
+        pytest.param(PL, "iso8859-2", {"iso8859-2"}, id="polish-latin-2"),
+        pytest.param(CS, "cp1250", {"cp1250"}, id="czech-cp1250"),
+        pytest.param(CS, "iso8859-2", {"iso8859-2"}, id="czech-latin-2"),
+        pytest.param(HU, "cp1250", {"cp1250"}, id="hungarian-cp1250"),
+        pytest.param(RU, "koi8-r", {"koi8-r"}, id="russian-koi8-r"),
+        pytest.param(EL, "cp1253", {"cp1253"}, id="greek-cp1253"),
+        pytest.param(TR, "cp1254", {"cp1254"}, id="turkish-cp1254"),
+        pytest.param(TR, "iso8859-9", {"cp1254", "iso8859-9"}, id="turkish-latin-5"),  # same letters, same bytes
+    ],
+)
+def test_single_byte_news_text_decodes_as_written(text: str, encoding: str, names: set[str]) -> None:
+    """Each legacy code page a newsroom may still send: the paragraph comes back as written, its code page named."""
+    result = _decoded(text.encode(encoding))
+    assert result.text == text, f"decoded as {result.encoding}: {result.text[:120]!r}"
+    assert result.encoding in names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Der dänische Regisseur Søren Kragh-Jacobsen traf den Spanier Peña am Mittwoch in Zürich.",
+        "Le ministre a rencontré mercredi son homologue Ångström à Genève ; « c’est un succès », a-t-il dit.",
+        "The café owner, José Müller, said the naïve plan would cost €2m – “too much” – at 25 °C in m².",
+        "Nº 5: el 1º de mayo, la 2ª edición del festival reunió a 3.000 personas en Málaga.",
+    ],
+)
+def test_windows_1252_text_with_foreign_names_and_symbols_decodes_as_written(text: str) -> None:
+    """A name from another language (ø in German, Å in French) or a symbol does not tip the text into cp1250."""
+    result = _decoded(text.encode("cp1252"))
+    assert (result.encoding, result.text) == ("cp1252", text)
+
+
 # --- decode: properties ----------------------------------------------------------------------------------------
 
 _any_text = st.text(
@@ -382,3 +464,26 @@ def test_latin_prose_survives_windows_1252(text: str) -> None:
 def test_prose_survives_utf16_without_bom(text: str, encoding: str) -> None:
     result = _decoded(text.encode(encoding))
     assert (result.encoding, result.text) == (encoding, text)
+
+
+CENTRAL_EUROPEAN_WORDS = {
+    "pl": _words(
+        "że się już można który będzie właśnie przez rząd ministra oświadczył pieniądze źródło gospodarka wzrost "
+        "żądanie zgoda Łódź Kraków sąd mówi środę także więcej później wśród polskich Pieskow pozycji siły"
+    ),
+    "cs": _words(
+        "že řekl vláda ministr představila příjmy zůstane pomoc středu Přečtěte úterý nízkými mimořádných "
+        "energetických společností sněmovna schválí podepíše zákon ještě během další Peskov Američanům"
+    ),
+}
+
+
+@given(
+    text=st.sampled_from(sorted(CENTRAL_EUROPEAN_WORDS)).flatmap(lambda lang: _prose(CENTRAL_EUROPEAN_WORDS[lang])),
+    encoding=st.sampled_from(["cp1250", "iso8859-2"]),
+)
+@PROPS
+def test_central_european_prose_survives_its_code_pages(text: str, encoding: str) -> None:
+    """Polish and Czech letters that Windows-1252 lacks (ą ę ł ś ż, ř ě ů) keep the text out of cp1252."""
+    result = _decoded(text.encode(encoding))
+    assert result.text == text, f"decoded as {result.encoding}"

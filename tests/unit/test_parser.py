@@ -174,36 +174,56 @@ def test_empty_text_is_rejected_as_empty(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "reason"),
     [
-        "<!DOCTYPE html>\n<html><head><title>Russia</title></head><body><p>Text</p></body></html>",
-        "<html><body><h1>Russia Will Not Allow</h1><p>Body</p></body></html>",
-        "\ufeff<!doctype html>\r\n<HTML><body>x</body></HTML>",
-        "<?xml version='1.0'?><rss><item><title>x</title></item></rss>",
-        "  \n<head><meta charset='utf-8'></head>\n<html lang='en'><body>x</body></html>",
+        ("\ufeff<!doctype html>\r\n<HTML><body>x</body></HTML>", "no_headline"),
+        ("  \n<head><meta charset='utf-8'></head>\n<html lang='en'><body>x</body></html>", "no_headline"),
+        ("<html><head><title>Home</title></head><body><nav><a href='/'>Home</a></nav></body></html>", "no_body"),
+        ("<?xml version='1.0'?><rss><item><title>x</title></item></rss>", "unsupported_layout"),
     ],
 )
-def test_html_and_xml_documents_are_rejected_with_a_reason(text: str) -> None:
+def test_html_and_xml_documents_without_an_article_are_rejected_with_a_reason(text: str, reason: str) -> None:
     result = parse(text)
     assert isinstance(result, Rejection)
-    assert result.reason == "unsupported_layout"
-    assert "HTML" in result.detail
+    assert result.reason == reason
+    assert result.detail
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "headline", "paragraphs"),
     [
-        '{"headline": "Russia Will Not Allow", "story_code": "924469", "body": "Text"}',
-        '\ufeff{\r\n  "headline": "x"\r\n}',
-        '[{"headline": "a"}, {"headline": "b"}]',
-        '\n\n  {"headline": "x"}',
+        (
+            "<!DOCTYPE html>\n<html><head><title>Russia</title></head><body><p>Text</p></body></html>",
+            "Russia",
+            ("Text",),
+        ),
+        ("<html><body><h1>Russia Will Not Allow</h1><p>Body</p></body></html>", "Russia Will Not Allow", ("Body",)),
     ],
 )
-def test_json_documents_are_rejected_with_a_reason(text: str) -> None:
+def test_html_pages_are_articles(text: str, headline: str, paragraphs: tuple[str, ...]) -> None:
+    article = _article(text)  # more in test_parser_html.py
+    assert (article.headline, article.paragraphs) == (headline, paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('\ufeff{\r\n  "headline": "x"\r\n}', "not_an_article"),
+        ('[{"headline": "a"}, {"headline": "b"}]', "not_an_article"),
+        ('\n\n  {"headline": "x"}', "not_an_article"),
+        ('{"headline": "x"', "invalid_json"),
+    ],
+)
+def test_json_documents_that_are_not_one_article_are_rejected_with_a_reason(text: str, reason: str) -> None:
     result = parse(text)
     assert isinstance(result, Rejection)
-    assert result.reason == "unsupported_layout"
-    assert "JSON" in result.detail
+    assert result.reason == reason
+    assert result.detail
+
+
+def test_json_documents_are_articles() -> None:
+    article = _article('{"headline": "Russia Will Not Allow", "story_code": "924469", "body": "Text"}')
+    assert (article.headline, article.story_code, article.paragraphs) == ("Russia Will Not Allow", "924469", ("Text",))
 
 
 def test_a_date_line_alone_is_rejected_for_want_of_a_headline() -> None:
@@ -325,7 +345,8 @@ def test_any_article_rendered_in_the_seed_layout_parses_back(
 def test_parse_never_raises_and_always_gives_a_reason_or_an_article(text: str) -> None:
     result = parse(text)
     if isinstance(result, Rejection):
-        assert result.reason in {"empty", "unsupported_layout", "no_headline", "no_body"}
+        assert result.reason in {"empty", "unsupported_layout", "no_headline", "no_body", "invalid_json",
+                                 "not_an_article"}  # fmt: skip
         assert result.detail
     else:
         assert isinstance(result, ParsedArticle)

@@ -1,0 +1,112 @@
+"""JSON article documents -> ParsedArticle. Pure: no IO.
+
+One reader for the layouts crawlers emit; the first key that holds a usable value wins:
+- news-please: title, maintext, date_publish ("2021-03-31 11:59:00"), language, url;
+- newspaper3k: title, text, publish_date, meta_lang, url;
+- generic / schema.org: headline, body/content/article/articleBody, published_at/datePublished/
+  published/pubDate/date, language/lang/inLanguage, story_code/storyCode, url/link.
+A body is a string (paragraphs split on blank lines, or one per line when it has none), a
+list of paragraph strings, or HTML (read like a saved page's body). A date is what
+services.store.dates reads, or a Unix timestamp (UTC); an unreadable date is None.
+An array holding one article is that article. Anything else is a Rejection naming what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from services.store.article import (
+    ParsedArticle,
+    Rejection,
+    build,
+    headline_problem,
+    language_code,
+    lift_story_code,
+    one_line,
+    paragraphs_of_text,
+    story_code_value,
+)
+from services.store.dates import ParsedDate, parse_date
+
+HEADLINE_KEYS = ("headline", "title", "title_page", "title_rss")
+BODY_KEYS = ("maintext", "text", "body", "articleBody", "content", "article")
+DATE_KEYS = ("date_publish", "publish_date", "published_at", "datePublished", "date_published", "published",
+             "pubDate", "date")  # fmt: skip
+LANGUAGE_KEYS = ("language", "lang", "meta_lang", "inLanguage")
+STORY_CODE_KEYS = ("story_code", "storyCode")
+URL_KEYS = ("url", "link")
+_HTML_BODY = re.compile(r"<(?:p|br|div|h[1-6]|ul|ol|li|blockquote|section|article)\b[^>]*>", re.IGNORECASE)
+
+
+def parse_json(text: str) -> ParsedArticle | Rejection | None:
+    """The article of a JSON document; None when text starting with '[' is not JSON (a plain-text headline)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return Rejection("invalid_json", "a JSON document nested too deeply")
+    except ValueError as exc:
+        if text[0] == "[":
+            return None
+        where = f"line {exc.lineno} column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else exc
+        return Rejection("invalid_json", f"not valid JSON: {where}")
+    if isinstance(data, list):
+        if len(data) != 1:
+            return Rejection("not_an_article", f"a JSON array of {len(data)} items, not one article")
+        data = data[0]
+    if not isinstance(data, dict):
+        return Rejection("not_an_article", f"a JSON {type(data).__name__}, not an article object")
+    return _article(data)
+
+
+def _article(doc: dict[str, object]) -> ParsedArticle | Rejection:
+    headline = next((one_line(s) for key in HEADLINE_KEYS if (s := _text(doc.get(key))) and s.strip()), None)
+    if headline is None:
+        return Rejection("not_an_article", f"a JSON document without a title (none of {', '.join(HEADLINE_KEYS)})")
+    if problem := headline_problem(headline):
+        return problem
+    paragraphs = next((p for key in BODY_KEYS if (p := _paragraphs(doc.get(key)))), ())
+    if not paragraphs:
+        return Rejection("not_an_article", f"a JSON document without article text (none of {', '.join(BODY_KEYS)})")
+    story_code = next((c for key in STORY_CODE_KEYS if (c := story_code_value(doc.get(key)))), None)
+    if story_code is None:
+        story_code, paragraphs = lift_story_code(paragraphs)
+    return build(
+        headline,
+        next((d for key in DATE_KEYS if (d := _date(doc.get(key)))), None),
+        paragraphs,
+        story_code=story_code,
+        language=next((c for key in LANGUAGE_KEYS if (c := language_code(_text(doc.get(key))))), None),
+        url=next((u.strip() for key in URL_KEYS if (u := _text(doc.get(key))) and u.strip()), None),
+    )
+
+
+def _text(value: object) -> str | None:
+    """A string field, or WordPress's {"rendered": "..."}."""
+    if isinstance(value, dict):
+        value = value.get("rendered")
+    return value if isinstance(value, str) else None
+
+
+def _paragraphs(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(p for item in value if isinstance(item, str) for p in paragraphs_of_text(item))
+    text = _text(value)
+    if not text or not text.strip():
+        return ()
+    if _HTML_BODY.search(text):
+        from services.store.html_layout import body_of_fragment
+
+        return body_of_fragment(text)
+    return paragraphs_of_text(text)
+
+
+def _date(value: object) -> ParsedDate | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        seconds = value / 1000 if value > 1e11 else value  # milliseconds, as JavaScript writes them
+        try:
+            value = datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+        except (OverflowError, OSError, ValueError):
+            return None
+    return parse_date(value) if isinstance(value, str) else None
