@@ -49,6 +49,18 @@ class Outbound:
     fields: dict[bytes, bytes]
 
 
+# Reset the idle time of entries we still own, without counting a delivery; an entry another
+# consumer took over meanwhile is left alone (XCLAIM alone would take it back).
+_REFRESH = """
+local src, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', src, group, ARGV[i], ARGV[i], 1, consumer) == 1 then
+    redis.call('XCLAIM', src, group, consumer, 0, ARGV[i], 'JUSTID')
+  end
+end
+return 0
+"""
+
 FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
 FORGET_EVERY_S = 600
 
@@ -129,6 +141,7 @@ class GroupConsumer:
         self.stopping = stopping
         self.log = log
         self._commit = redis.register_script(_COMMIT)
+        self._refresh = redis.register_script(_REFRESH)
 
     async def setup(self) -> None:
         await ensure_group(self.redis, self.stream, self.group)
@@ -170,7 +183,7 @@ class GroupConsumer:
         while True:
             await asyncio.sleep(self.claim_idle_ms / 3000)
             with suppress(*TRANSIENT, ResponseError):
-                await self.redis.xclaim(self.stream, self.group, self.consumer, 0, ids, justid=True)
+                await self._refresh(keys=[self.stream], args=[self.group, self.consumer, *ids])
 
     async def _handle(self, entries: Sequence[Entry]) -> None:
         try:

@@ -106,6 +106,68 @@ class ArticleStored(ArticleFields, Event):
     event: Literal["article.stored"] = "article.stored"
 
 
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Entity(_Part):
+    name: str = Field(description="Canonical name: the fullest form in the text ('Dmitry Peskov' for 'Peskov')")
+    count: int = Field(description="Mentions in the body")
+    offsets: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) character offsets in the body"
+    )
+    country_code: str | None = Field(default=None, description="Locations: ISO 3166 alpha-2 of the place")
+    lat: float | None = Field(default=None, description="Locations: latitude of a known city")
+    lon: float | None = Field(default=None, description="Locations: longitude of a known city")
+
+
+class Entities(_Part):
+    persons: list[Entity] = Field(default_factory=list)
+    organizations: list[Entity] = Field(default_factory=list)
+    locations: list[Entity] = Field(default_factory=list)
+
+
+class CountryMention(_Part):
+    code: str = Field(description="ISO 3166 alpha-2")
+    name: str
+    count: int = Field(description="Mentions by country name, demonym, capital or city")
+
+
+class Quote(_Part):
+    text: str
+    offset: int = Field(description="Character offset of the quote's text in the body")
+    length: int
+    speaker: str | None = Field(description="The person quoted, resolved to a full name where the text gives one")
+    verb: str | None = Field(description="The speech verb ('said', 'a déclaré', 'заявил')")
+
+
+class Tone(_Part):
+    tone: float = Field(description="GDELT tone: positive minus negative, in % of words")
+    positive: float = Field(description="% of words with a positive valence")
+    negative: float = Field(description="% of words with a negative valence")
+    polarity: float = Field(description="% of words with any valence")
+    sentence_mean: float = Field(description="Mean VADER compound score of the sentences, -1..1")
+
+
+class DateMention(_Part):
+    text: str
+    offset: int
+    date: str | None = Field(description="ISO date, as precise as the text: YYYY-MM-DD, YYYY-MM or YYYY")
+    granularity: Literal["day", "month", "year"]
+
+
+class Amount(_Part):
+    text: str
+    offset: int
+    value: float
+    unit: str | None = Field(description="ISO 4217 currency, 'percent', or the noun counted ('page', 'troops')")
+
+
+class NearDuplicate(_Part):
+    article_id: str
+    similarity: float = Field(description="Estimated Jaccard similarity of word 3-shingles (MinHash)")
+
+
 class Enrichment(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -116,6 +178,19 @@ class Enrichment(BaseModel):
     paragraph_count: int
     reading_time_s: int
     enricher_version: str
+    # Added with enricher 0.2 (all optional: events of enricher 0.1 still validate).
+    entities: Entities = Field(default_factory=Entities)
+    countries: list[CountryMention] = Field(default_factory=list, description="Most mentioned first")
+    quotes: list[Quote] = Field(default_factory=list)
+    tone: Tone | None = Field(default=None, description="English only (null for other languages)")
+    keywords: list[str] = Field(default_factory=list)
+    dates: list[DateMention] = Field(default_factory=list, description="Resolved against published_at")
+    amounts: list[Amount] = Field(default_factory=list)
+    summary: str | None = Field(default=None, description="Lead: the first sentences of the body")
+    near_duplicate_of: NearDuplicate | None = Field(
+        default=None,
+        description="An earlier article, among the recent ones this enrich process saw, saying nearly the same",
+    )
 
 
 class ArticleEnriched(ArticleFields, Event):

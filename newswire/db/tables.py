@@ -9,8 +9,9 @@ re-emit its event) can be told from a duplicate (which must not).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -47,3 +48,37 @@ class EnrichmentRow(SQLModel, table=True):
     enricher_version: str = Field(max_length=32)
     source_entry_id: str = Field(max_length=32)
     enriched_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Added in revision 0003 (null for rows of enricher 0.1).
+    tone: float | None = None
+    near_duplicate_of: str | None = Field(default=None, max_length=64, index=True)
+    near_duplicate_similarity: float | None = None
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class EntityMentionRow(SQLModel, table=True):
+    """One row per (article, kind, entity): "all articles mentioning Peskov" is an indexed lookup."""
+
+    __tablename__ = "entity_mentions"
+    __table_args__ = (
+        Index("ix_entity_mentions_name_key", "name_key", "kind"),
+        Index("ix_entity_mentions_surname", "surname"),
+    )
+
+    article_id: str = Field(primary_key=True, max_length=64, foreign_key="articles.article_id")
+    kind: str = Field(primary_key=True, max_length=16)  # person, organization, location
+    name: str = Field(primary_key=True, max_length=200)
+    name_key: str = Field(max_length=200)  # casefolded name
+    surname: str | None = Field(default=None, max_length=100)  # persons: casefolded last word
+    count: int
+
+
+class CountryMentionRow(SQLModel, table=True):
+    """One row per (article, country): "all articles about RU this week" joins articles.published_at."""
+
+    __tablename__ = "country_mentions"
+    __table_args__ = (Index("ix_country_mentions_code", "country_code", "article_id"),)
+
+    article_id: str = Field(primary_key=True, max_length=64, foreign_key="articles.article_id")
+    country_code: str = Field(primary_key=True, max_length=2)
+    count: int

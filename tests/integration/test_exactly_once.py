@@ -299,7 +299,9 @@ async def test_slow_consumer_finishing_after_the_reclaimer_emits_nothing(rig: Ri
     gate = asyncio.Event()
     slow_stopping = asyncio.Event()
     slow_handler = rig.store_handler(slow_stopping, GatedStore, gate=gate)
-    slow = await rig.consumer("slow", handler=slow_handler, stopping=slow_stopping)
+    # A stalled process (paused, swapped out): its keep-alive does not come round within the test,
+    # so the entry goes idle and the fast consumer takes it over.
+    slow = await rig.consumer("slow", handler=slow_handler, stopping=slow_stopping, claim_idle_ms=60_000)
     entry = await rig.publish(discovered(article_text(20), "a.txt"))
     slow_task = asyncio.create_task(slow.handle(await rig.read(slow)))
     await asyncio.wait_for(slow_handler.entered.wait(), timeout=5)
@@ -318,6 +320,32 @@ async def test_slow_consumer_finishing_after_the_reclaimer_emits_nothing(rig: Ri
     assert len(stored) == 1, stored
     assert stored[0]["article_id"] == content_hash(article_text(20))
     assert rig.rows("SELECT source_entry_id FROM articles") == [(entry,)]
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+async def test_a_live_consumer_in_a_long_batch_keeps_its_entries_and_they_count_one_delivery(rig: Rig) -> None:
+    gate = asyncio.Event()
+    slow_stopping = asyncio.Event()
+    slow_handler = rig.store_handler(slow_stopping, GatedStore, gate=gate)
+    slow = await rig.consumer("alive", handler=slow_handler, stopping=slow_stopping, claim_idle_ms=300)
+    await rig.publish(discovered(article_text(22), "a.txt"))
+    slow_task = asyncio.create_task(slow.handle(await rig.read(slow)))
+    await asyncio.wait_for(slow_handler.entered.wait(), timeout=5)
+
+    other = await rig.consumer("other", claim_idle_ms=300)
+    reclaim = asyncio.create_task(other.reclaim_forever())
+    # several claim_idle periods pass while the batch is in hand (as in a database outage)
+    for _ in range(6):
+        await asyncio.sleep(0.3)
+        [row] = await rig.redis.xpending_range(rig.streams.raw, GROUP_STORE, min="-", max="+", count=10)
+        assert row["consumer"] == b"alive", "a live consumer's entry was taken over"
+        assert row["times_delivered"] == 1
+    other.stopping.set()
+    await asyncio.wait_for(reclaim, timeout=15)
+
+    gate.set()
+    await asyncio.wait_for(slow_task, timeout=15)
+    assert await rig.xlen(rig.streams.stored) == 1
     assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
 
 
