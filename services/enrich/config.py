@@ -1,5 +1,14 @@
+from pydantic import Field
+
 from newswire.settings import ConsumerSettings
 
 
 class EnrichSettings(ConsumerSettings):
     """NEWSWIRE_* settings of the enrich service (see README, Settings)."""
+
+    dedup_window: int = Field(
+        default=10_000, ge=0, description="Recent articles each enrich process compares for near-duplicates"
+    )
+    dedup_threshold: float = Field(
+        default=0.8, gt=0, le=1, description="Estimated Jaccard similarity from which an article is a near-duplicate"
+    )

@@ -8,18 +8,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from newswire.consumer import Entry, Outbound, dead_letter
-from newswire.contracts import ArticleEnriched, ArticleStored, MalformedEvent, Streams, decode, encode
+from newswire.contracts import ArticleEnriched, ArticleStored, MalformedEvent, NearDuplicate, Streams, decode, encode
 from newswire.db.engine import is_transient
 from newswire.waiting import retry_transient
-from services.enrich.enrichers import enrich
+from services.enrich import dedup
+from services.enrich.enrichers import analyse
 from services.enrich.repository import Candidate, EnrichmentRepository
 
 
 class EnrichHandler:
     def __init__(
-        self, *, repository: EnrichmentRepository, streams: Streams, stopping: asyncio.Event, log: Any
+        self,
+        *,
+        repository: EnrichmentRepository,
+        streams: Streams,
+        stopping: asyncio.Event,
+        log: Any,
+        window: dedup.Window | None = None,
     ) -> None:
         self.repository = repository
+        self.window = window if window is not None else dedup.Window()
         self.streams = streams
         self.stopping = stopping
         self.log = log
@@ -47,7 +55,7 @@ class EnrichHandler:
                 )
                 self.log.warning("rejected", entry_id=entry_id, reason="malformed_event", detail=str(exc))
                 continue
-            batch.append(Candidate(entry_id, event, enrich(event.headline, event.body)))
+            batch.append(self._candidate(entry_id, event))
         result = await retry_transient(
             lambda: asyncio.to_thread(self.repository.save, batch),
             is_transient=is_transient,
@@ -65,6 +73,15 @@ class EnrichHandler:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return out
+
+    def _candidate(self, entry_id: str, event: ArticleStored) -> Candidate:
+        enrichment, signature = analyse(event.headline, event.body, event.published_at)
+        near = self.window.check(event.article_id, signature)
+        if near is not None:
+            enrichment = enrichment.model_copy(
+                update={"near_duplicate_of": NearDuplicate(article_id=near[0], similarity=near[1])}
+            )
+        return Candidate(entry_id, event, enrichment, dedup.to_bytes(signature) if signature is not None else None)
 
 
 def _enriched(c: Candidate) -> ArticleEnriched:

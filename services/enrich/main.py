@@ -7,24 +7,41 @@ from typing import Any
 
 from newswire.contracts import GROUP_ENRICH
 from newswire.service import run_consumer_service
+from services.enrich import dedup
 from services.enrich.config import EnrichSettings
-from services.enrich.enrichers import enrich
+from services.enrich.enrichers import warm_up
 from services.enrich.handlers import EnrichHandler
 from services.enrich.repository import EnrichmentRepository
+
+
+def warm_window(repository: EnrichmentRepository, capacity: int, threshold: float) -> dedup.Window:
+    """A near-duplicate window holding the signatures of the latest enrichments in the database."""
+    window = dedup.Window(capacity, threshold)
+    if capacity:
+        for article_id, data in repository.recent_signatures(capacity):
+            sig = dedup.from_bytes(data)
+            if sig is not None:
+                window.add(article_id, sig)
+    return window
+
+
+def make_handler(settings: EnrichSettings, engine: Any, *, stopping: asyncio.Event, log: Any) -> EnrichHandler:
+    repository = EnrichmentRepository(engine)
+    window = warm_window(repository, settings.dedup_window, settings.dedup_threshold)
+    log.info("dedup_window_warmed", articles=len(window))
+    return EnrichHandler(repository=repository, streams=settings.streams, stopping=stopping, log=log, window=window)
 
 
 async def run(settings: EnrichSettings, *, redis_url: str, stopping: asyncio.Event, log: Any) -> None:
     log = log.bind(service="enrich")
     streams = settings.streams
-    await asyncio.to_thread(enrich, "warm up", "Models load once, before the first batch.")
+    await asyncio.to_thread(warm_up)
     await run_consumer_service(
         settings,
         stage="enrich",
         stream=streams.stored,
         group=GROUP_ENRICH,
-        make_handler=lambda engine: EnrichHandler(
-            repository=EnrichmentRepository(engine), streams=streams, stopping=stopping, log=log
-        ),
+        make_handler=lambda engine: make_handler(settings, engine, stopping=stopping, log=log),
         redis_url=redis_url,
         stopping=stopping,
         log=log,

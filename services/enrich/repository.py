@@ -1,17 +1,30 @@
-"""Persisting enrichments: one transaction and one INSERT per batch."""
+"""Persisting enrichments: one transaction per batch, the enrichments row and its mention rows together."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Table, select
 
 from newswire.contracts import ArticleStored, Enrichment
 from newswire.db.engine import insert_new, owners
-from newswire.db.tables import EnrichmentRow
+from newswire.db.tables import CountryMentionRow, EnrichmentRow, EntityMentionRow
 
 ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+ENTITY_MENTIONS: Table = EntityMentionRow.__table__  # type: ignore[attr-defined]
+COUNTRY_MENTIONS: Table = CountryMentionRow.__table__  # type: ignore[attr-defined]
+SCALARS = (
+    "language",
+    "language_confidence",
+    "word_count",
+    "sentence_count",
+    "paragraph_count",
+    "reading_time_s",
+    "enricher_version",
+)
+NAME_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,12 +32,56 @@ class Candidate:
     entry_id: str
     stored: ArticleStored
     enrichment: Enrichment
+    signature: bytes | None = None  # MinHash, persisted so a restarted process can warm its window
 
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
     emit: list[Candidate]
     duplicates: list[Candidate]
+
+
+def enrichment_row(c: Candidate, now: datetime) -> dict[str, Any]:
+    e = c.enrichment
+    dup = e.near_duplicate_of
+    return {
+        "article_id": c.stored.article_id,
+        **{k: getattr(e, k) for k in SCALARS},
+        "tone": e.tone.tone if e.tone else None,
+        "near_duplicate_of": dup.article_id if dup else None,
+        "near_duplicate_similarity": dup.similarity if dup else None,
+        "data": e.model_dump(mode="json"),
+        "minhash": c.signature,
+        "source_entry_id": c.entry_id,
+        "enriched_at": now,
+    }
+
+
+def mention_rows(c: Candidate) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    article_id = c.stored.article_id
+    entities: dict[tuple[str, str], dict[str, Any]] = {}
+    groups = c.enrichment.entities
+    for kind, found in (
+        ("person", groups.persons),
+        ("organization", groups.organizations),
+        ("location", groups.locations),
+    ):
+        for entity in found:
+            name = entity.name[:NAME_MAX]
+            row = entities.setdefault(
+                (kind, name),
+                {
+                    "article_id": article_id,
+                    "kind": kind,
+                    "name": name,
+                    "name_key": name.casefold(),
+                    "surname": name.split()[-1].casefold()[:100] if kind == "person" else None,
+                    "count": 0,
+                },
+            )
+            row["count"] += entity.count
+    countries = [{"article_id": article_id, "country_code": m.code, "count": m.count} for m in c.enrichment.countries]
+    return list(entities.values()), countries
 
 
 class EnrichmentRepository:
@@ -36,17 +93,19 @@ class EnrichmentRepository:
         first: dict[str, Candidate] = {}
         for c in batch:
             first.setdefault(c.stored.article_id, c)
-        rows = [
-            {
-                "article_id": c.stored.article_id,
-                **c.enrichment.model_dump(),
-                "source_entry_id": c.entry_id,
-                "enriched_at": now,
-            }
-            for c in first.values()
-        ]
+        rows = [enrichment_row(c, now) for c in first.values()]
         with self.engine.begin() as conn:
             inserted = insert_new(conn, ENRICHMENTS, rows, "article_id")
+            entity_rows: list[dict[str, Any]] = []
+            country_rows: list[dict[str, Any]] = []
+            for key in inserted:
+                e_rows, c_rows = mention_rows(first[key])
+                entity_rows.extend(e_rows)
+                country_rows.extend(c_rows)
+            if entity_rows:
+                conn.execute(ENTITY_MENTIONS.insert(), entity_rows)
+            if country_rows:
+                conn.execute(COUNTRY_MENTIONS.insert(), country_rows)
             existing = owners(conn, ENRICHMENTS, "article_id", [k for k in first if k not in inserted])
         emit: list[Candidate] = []
         duplicates: list[Candidate] = []
@@ -55,3 +114,16 @@ class EnrichmentRepository:
             creator = first[key].entry_id if key in inserted else existing.get(key)
             (emit if creator == c.entry_id else duplicates).append(c)
         return SaveResult(emit, duplicates)
+
+    def recent_signatures(self, limit: int) -> list[tuple[str, bytes]]:
+        """The MinHash signatures of the `limit` latest enrichments, oldest first (to warm a window)."""
+        t = ENRICHMENTS
+        stmt = (
+            select(t.c.article_id, t.c.minhash)
+            .where(t.c.minhash.is_not(None))
+            .order_by(t.c.enriched_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = [(str(r[0]), bytes(r[1])) for r in conn.execute(stmt)]
+        return rows[::-1]
