@@ -42,7 +42,7 @@ class Streams:
         return cls(*(prefix + name for name in STREAMS))
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def normalise_text(text: str) -> str:
