@@ -1,7 +1,7 @@
 """kill -9 of any service loses nothing and duplicates nothing: real processes, real folders.
 
 ingest, store and enrich run as separate `newswire` processes (as docker compose runs
-them). 600 distinct articles are dropped into the inbox in chunks while store and enrich
+them). 3,000 distinct articles are dropped into the inbox in chunks while store and enrich
 are SIGKILLed three times each and ingest once, each at a moment chosen by waiting for
 progress (a stream has grown since the chunk was dropped, so the victim is mid-work), and
 restarted at once under a new consumer name. Entries the dead consumers held are reclaimed
@@ -21,8 +21,8 @@ from typing import Any
 from newswire.contracts import content_hash
 from tests.support import Pipeline, drop, wait_for
 
-N = 600
-CHUNK = 100
+N = 3000
+CHUNK = 500
 SERVICES = ("ingest", "store", "enrich")
 # After dropping chunk k: which services to kill, each once the stream it writes has grown this much.
 KILLS: dict[int, list[tuple[str, str, int]]] = {
