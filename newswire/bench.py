@@ -82,6 +82,7 @@ def run_bench(args: argparse.Namespace) -> int:
             results.append(_one_run(work / f"run-{k}", corpus, floor, enrich_variant))
             _say(f"run {k}/{runs}: " + _run_summary(results[-1]))
         report = _report(n, results, floor, floor_note, enrich_variant)
+        report["enricher_ms"] = _enricher_ms(corpus)
         print(_table(report))
         if args.json_out:
             _write_json(Path(args.json_out), report)
@@ -608,8 +609,30 @@ def _table(report: dict[str, Any]) -> str:
         f"enrich {m['rss_enrich_mib']:.0f} MiB",
         "  stage rate: entries/s on the stage's output stream, first to last entry (bounded by the stage before)",
     ]
+    timings = report.get("enricher_ms") or {}
+    if timings:
+        ordered = sorted(timings.items(), key=lambda kv: -kv[1])
+        lines.append(
+            f"  enrichers (ms per article, in-process, {min(500, report['articles'])} articles, total "
+            f"{sum(timings.values()):.2f}): " + ", ".join(f"{k} {v:.2f}" for k, v in ordered)
+        )
     lines += [f"  warning: {w}" for w in report["warnings"]]
     return "\n".join(lines)
+
+
+def _enricher_ms(corpus: list[Path], sample: int = 500) -> dict[str, float]:
+    """Mean milliseconds per article of each enricher, measured in this process on the run's articles."""
+    from services.enrich import registry
+    from services.enrich.enrichers import enrich, warm_up
+    from services.store.parser import Rejection, parse
+
+    warm_up()
+    registry.reset_timings()
+    for path in corpus[:sample]:
+        article = parse(path.read_text(encoding="utf-8"))
+        if not isinstance(article, Rejection):
+            enrich(article.headline, article.body, article.published_iso)
+    return registry.timings()
 
 
 def _write_json(path: Path, report: dict[str, Any]) -> None:

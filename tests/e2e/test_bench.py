@@ -30,6 +30,11 @@ def test_bench_measures_every_stage_and_compares_with_the_floor(tmp_path: Path, 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(out.read_text())
     assert report["articles"] == N and report["runs"] == 1
+    # every enricher of the registry is timed
+    from services.enrich import registry
+
+    assert set(report["enricher_ms"]) == set(registry.names())
+    assert all(ms > 0 for ms in report["enricher_ms"].values())
     [run] = report["per_run"]
     nw = run["newswire"]
     assert nw["counts"] == {"ingest": N, "store": N, "enrich": N, "dead": 0}
