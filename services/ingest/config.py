@@ -13,7 +13,7 @@ class IngestSettings(CommonSettings):
     processing_dir: Path = Field(default=Path("data/processing"), description="Claimed files, until published")
     done_dir: Path = Field(default=Path("data/done"), description="Published files, in dated subfolders")
     error_dir: Path = Field(default=Path("data/error"), description="Rejected files, each with <name>.error.json")
-    done_policy: Literal["move", "delete"] = "move"
+    done_policy: Literal["move", "delete", "keep"] = "move"
     settle_s: float = Field(default=1.0, ge=0, description="A file is taken once unchanged this long")
     rescan_interval_s: float = Field(default=30.0, gt=0, description="Full rescan backstop")
     poll: Literal["auto", "on", "off"] = Field(default="auto", description="Poll instead of OS notifications")

@@ -1,7 +1,8 @@
 """The inbox on disk: scanning, claiming by rename, and where files end up.
 
 Lifecycle of a file: inbox -> (atomic rename) processing/<watcher>/<claim>/<name>
--> published -> done/<YYYY-MM-DD>/<name> (or deleted, per done_policy);
+-> published -> done/<YYYY-MM-DD>/<name> (or deleted, or renamed back into the inbox
+and remembered as published, per done_policy);
 or -> error/<name> with <name>.error.json beside it.
 
 Each watcher has its own folder in processing/, guarded by an flock on
@@ -116,6 +117,9 @@ class Inbox:
         text = str(path)
         return any(text == d or text.startswith(d + os.sep) for d in self._own)
 
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
     def accepts(self, path: Path) -> bool:
         """Whether a path reported by a notification is a candidate article file."""
         if not is_candidate(path.name) or self.owns(path):
@@ -193,10 +197,16 @@ class Inbox:
                 yield Claimed(path, path.relative_to(claim_dir).as_posix(), claim_dir)
 
     def finish(self, claimed: Claimed) -> Path | None:
-        """After the entry is in Redis: archive (or delete) the file."""
+        """After the entry is in Redis: archive, delete, or put the file back where it was."""
         if self.done_policy == "delete":
             claimed.path.unlink(missing_ok=True)
             dest = None
+        elif self.done_policy == "keep":
+            # Back to where the user put it (a rename keeps its mtime, so the watcher's record of
+            # what it published still matches); a file that appeared there meanwhile keeps its place.
+            dest = _free_name(self.root / claimed.source_name)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(claimed.path, dest)
         else:
             day = datetime.now(UTC).strftime("%Y-%m-%d")
             dest = _free_name(self.done / day / claimed.source_name)
@@ -214,7 +224,12 @@ class Inbox:
 
     def find_archived(self, source_name: str, sha256: str | None) -> Path | None:
         """The archived copy of a published file: newest day first; by content when names repeat."""
-        if self.done_policy == "delete" or not self.done.is_dir():
+        if self.done_policy == "delete":
+            return None
+        if self.done_policy == "keep":
+            kept = self.root / source_name
+            return kept if kept.is_file() and (sha256 is None or _sha256(kept) == sha256) else None
+        if not self.done.is_dir():
             return None
         name = Path(source_name)
         days = sorted((d for d in self.done.iterdir() if d.is_dir()), reverse=True)

@@ -66,6 +66,7 @@ class Prepared:
     file_sha256: str | None = None
     size: int = 0
     already_published: bool = False  # recovered after a crash that came after the publish
+    mtime_ns: int = 0
 
 
 class Watcher:
@@ -77,6 +78,11 @@ class Watcher:
         self.streams: Streams = settings.streams
         self.inbox = Inbox(settings)
         self.marker_prefix = f"{settings.stream_prefix}ingest:published:"
+        # done_policy=keep: what was published stays in the inbox; this hash (source name ->
+        # "size:mtime_ns") says so, and a local cache of it spares a Redis call per rescan.
+        self.kept_key = f"{settings.stream_prefix}ingest:kept"
+        self.keep = settings.done_policy == "keep"
+        self._kept: dict[str, str] = {}
         self.settler = Settler(settings.settle_s)
         self._room = asyncio.Condition()
         self._probe_name = ""
@@ -200,6 +206,8 @@ class Watcher:
             await pause(self.stopping, next(intervals, self.settings.rescan_interval_s))
 
     async def _note(self, path: Path) -> None:
+        if self.keep and self._is_kept(path):
+            return
         async with self._room:
             await self._room.wait_for(lambda: len(self.settler) < MAX_PENDING or self.stopping.is_set())
             self.settler.note(path)
@@ -208,6 +216,8 @@ class Watcher:
         tick = min(max(self.settings.settle_s / 2, 0.05), 0.5)
         while not self.stopping.is_set():
             ready = await asyncio.to_thread(self._ready_now)
+            if self.keep and ready:
+                ready = await self._not_kept(ready)
             for i in range(0, len(ready), self.settings.publish_batch):
                 chunk = ready[i : i + self.settings.publish_batch]
                 prepared = await asyncio.to_thread(self._claim_and_prepare, chunk)
@@ -216,6 +226,30 @@ class Watcher:
                 self._room.notify_all()
             if not ready:
                 await pause(self.stopping, tick)
+
+    def _is_kept(self, path: Path) -> bool:
+        """Published already and unchanged since (done_policy=keep), by the local cache."""
+        try:
+            st = path.lstat()
+        except OSError:
+            return False
+        return self._kept.get(self.inbox.relative(path)) == f"{st.st_size}:{st.st_mtime_ns}"
+
+    async def _not_kept(self, paths: list[Path]) -> list[Path]:
+        """Drop files another watcher (or this one before a restart) published and left in place."""
+        unknown = [self.inbox.relative(p) for p in paths if self.inbox.relative(p) not in self._kept]
+        if unknown:
+
+            async def lookup() -> list[Any]:
+                return list(await self.redis.hmget(self.kept_key, unknown))
+
+            found = await retry_transient(
+                lookup, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_kept"
+            )
+            for name, value in zip(unknown, found, strict=True):
+                if value is not None:
+                    self._kept[name] = value.decode() if isinstance(value, bytes) else str(value)
+        return [p for p in paths if not self._is_kept(p)]
 
     def _ready_now(self) -> list[Path]:
         now = time.monotonic()
@@ -247,7 +281,8 @@ class Watcher:
             return Prepared(claimed, None, "unreadable", f"{exc.strerror or exc}")
 
     def _read(self, claimed: Claimed) -> Prepared:
-        size = claimed.path.stat().st_size
+        st = claimed.path.stat()
+        size = st.st_size
         if size > self.settings.max_file_bytes:
             return Prepared(
                 claimed,
@@ -271,13 +306,14 @@ class Watcher:
             encoding=decoded.encoding,
             text=decoded.text,
         )
-        return Prepared(claimed, event, file_sha256=sha, size=len(data))
+        return Prepared(claimed, event, file_sha256=sha, size=len(data), mtime_ns=st.st_mtime_ns)
 
     async def _publish(self, prepared: list[Prepared]) -> None:
         if not prepared:
             return
         started = time.perf_counter()
         fresh = [p for p in prepared if not p.already_published]
+        kept = {p.claimed.source_name: f"{p.size}:{p.mtime_ns}" for p in prepared if self.keep and p.event is not None}
         if fresh:
             await self._wait_for_room()
 
@@ -292,12 +328,15 @@ class Watcher:
                             pipe.xadd(self.streams.dead, encode(self._rejection(p)))
                     for claim_id in {p.claimed.claim_id for p in fresh}:
                         pipe.set(self.marker_prefix + claim_id, "1", ex=MARKER_TTL_S)
+                    if kept:
+                        pipe.hset(self.kept_key, mapping=kept)
                     await pipe.execute()
 
             # Files stay in processing/ until Redis has them: a stop here loses nothing.
             await retry_transient(
                 op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_publish"
             )
+        self._kept.update(kept)
         await asyncio.to_thread(self._archive, prepared)
         ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
         for p in prepared:

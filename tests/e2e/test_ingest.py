@@ -141,3 +141,34 @@ def test_an_article_the_store_rejects_moves_from_done_to_errors(pipeline: Pipeli
     assert (pipeline.error / "page.html").exists()
     assert not list(pipeline.done.rglob("page.html"))
     wait_for(lambda: pipeline.xlen("enriched") == 1, what="the good article still flows")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite:///unused.db"], indirect=False)
+def test_keep_policy_leaves_files_in_place_and_publishes_each_once_across_restarts(pipeline: Pipeline) -> None:
+    env = pipeline.env(
+        NEWSWIRE_DONE_POLICY="keep", NEWSWIRE_SETTLE_S="0", NEWSWIRE_RESCAN_INTERVAL_S="0.5", NEWSWIRE_LOG_LEVEL="debug"
+    )
+    first = pipeline.start("ingest", env={**env, "NEWSWIRE_CONSUMER_NAME": "k1"}, name="k1")
+    wait_for(lambda: pipeline.inbox.is_dir(), what="the inbox")
+    for i in range(5):
+        drop(pipeline.inbox, f"kept-{i}.txt", _article(i))
+    wait_for(lambda: pipeline.xlen("raw") == 5, what="five published")
+    wait_for(
+        lambda: sorted(p.name for p in pipeline.inbox.glob("*.txt")) == [f"kept-{i}.txt" for i in range(5)],
+        what="the files back in the inbox",
+    )
+    scans = pipeline.logs().count('"scanned"')
+    wait_for(lambda: pipeline.logs().count('"scanned"') >= scans + 3, what="three more rescans")
+    assert pipeline.xlen("raw") == 5, "a kept file was published again by a rescan"
+
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    pipeline.start("ingest", env={**env, "NEWSWIRE_CONSUMER_NAME": "k2"}, name="k2")
+    wait_for(lambda: pipeline.logs().count('"scanned"') >= scans + 8, what="rescans by the restarted watcher")
+    assert pipeline.xlen("raw") == 5, "the restarted watcher published kept files again"
+
+    with open(pipeline.inbox / "kept-0.txt", "a") as fh:
+        fh.write("\nA correction added later.\n")
+    wait_for(lambda: pipeline.xlen("raw") == 6, what="the changed file published again")
+    assert pipeline.events("raw")[-1]["text"].rstrip().endswith("A correction added later.")
+    assert not list(pipeline.done.rglob("*.txt"))
