@@ -5,10 +5,10 @@ from __future__ import annotations
 import fcntl
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -143,3 +143,34 @@ def owners(conn: Connection, table: Table, key: str, keys: Iterable[Any]) -> dic
         return {}
     stmt = table.select().with_only_columns(table.c[key], table.c.source_entry_id).where(table.c[key].in_(wanted))
     return {row[0]: row[1] for row in conn.execute(stmt)}
+
+
+C = TypeVar("C")
+
+
+def first_per_key(batch: Sequence[C], key: Callable[[C], str]) -> dict[str, C]:
+    """The first candidate of each key: what a batch inserts (later ones are duplicates)."""
+    first: dict[str, C] = {}
+    for c in batch:
+        first.setdefault(key(c), c)
+    return first
+
+
+def split_by_creator(
+    batch: Sequence[C],
+    first: dict[str, C],
+    inserted: set[Any],
+    existing: dict[Any, str],
+    *,
+    key: Callable[[C], str],
+    entry_id: Callable[[C], str],
+) -> tuple[list[C], list[C]]:
+    """(emit, duplicates): a candidate emits when its stream entry created the row, now
+    (inserted) or in an earlier delivery of the same entry (a redelivery after a crash)."""
+    emit: list[C] = []
+    duplicates: list[C] = []
+    for c in batch:
+        k = key(c)
+        creator = entry_id(first[k]) if k in inserted else existing.get(k)
+        (emit if creator == entry_id(c) else duplicates).append(c)
+    return emit, duplicates

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, select
 
 from newswire.contracts import ArticleStored, Enrichment
-from newswire.db.engine import insert_new, owners
+from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator
 from newswire.db.tables import CountryMentionRow, EnrichmentRow, EntityMentionRow
 
 ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
@@ -84,15 +84,21 @@ def mention_rows(c: Candidate) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return list(entities.values()), countries
 
 
+def _key(c: Candidate) -> str:
+    return c.stored.article_id
+
+
+def _entry(c: Candidate) -> str:
+    return c.entry_id
+
+
 class EnrichmentRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def save(self, batch: list[Candidate]) -> SaveResult:
         now = datetime.now(UTC)
-        first: dict[str, Candidate] = {}
-        for c in batch:
-            first.setdefault(c.stored.article_id, c)
+        first = first_per_key(batch, _key)
         rows = [enrichment_row(c, now) for c in first.values()]
         with self.engine.begin() as conn:
             inserted = insert_new(conn, ENRICHMENTS, rows, "article_id")
@@ -107,13 +113,7 @@ class EnrichmentRepository:
             if country_rows:
                 conn.execute(COUNTRY_MENTIONS.insert(), country_rows)
             existing = owners(conn, ENRICHMENTS, "article_id", [k for k in first if k not in inserted])
-        emit: list[Candidate] = []
-        duplicates: list[Candidate] = []
-        for c in batch:
-            key = c.stored.article_id
-            creator = first[key].entry_id if key in inserted else existing.get(key)
-            (emit if creator == c.entry_id else duplicates).append(c)
-        return SaveResult(emit, duplicates)
+        return SaveResult(*split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry))
 
     def recent_signatures(self, limit: int) -> list[tuple[str, bytes]]:
         """The MinHash signatures of the `limit` latest enrichments, oldest first (to warm a window)."""

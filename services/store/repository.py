@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, Table
 
 from newswire.contracts import ArticleDiscovered
-from newswire.db.engine import insert_new, owners
+from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator
 from newswire.db.tables import ArticleRow
 from services.store.parser import ParsedArticle
 
@@ -35,19 +35,20 @@ class ArticleRepository:
 
     def save(self, batch: list[Candidate]) -> SaveResult:
         now = datetime.now(UTC)
-        first: dict[str, Candidate] = {}
-        for c in batch:
-            first.setdefault(c.article_id, c)
+        first = first_per_key(batch, _key)
         rows = [_row(c, now) for c in first.values()]
         with self.engine.begin() as conn:
             inserted = insert_new(conn, ARTICLES, rows, "article_id")
             existing = owners(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])
-        emit: list[Candidate] = []
-        duplicates: list[Candidate] = []
-        for c in batch:
-            creator = first[c.article_id].entry_id if c.article_id in inserted else existing.get(c.article_id)
-            (emit if creator == c.entry_id else duplicates).append(c)
-        return SaveResult(emit, duplicates)
+        return SaveResult(*split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry))
+
+
+def _key(c: Candidate) -> str:
+    return c.article_id
+
+
+def _entry(c: Candidate) -> str:
+    return c.entry_id
 
 
 def _row(c: Candidate, now: datetime) -> dict[str, object]:
