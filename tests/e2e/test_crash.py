@@ -10,7 +10,6 @@ after NEWSWIRE_CLAIM_IDLE_MS; files ingest held are recovered from the processin
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newswire.contracts import content_hash
+from newswire.corpus import article
 from tests.support import Pipeline, drop, wait_for
 
 N = 3000
@@ -32,59 +32,6 @@ KILLS: dict[int, list[tuple[str, str, int]]] = {
     3: [("store", "stored", 30)],
     4: [("enrich", "enriched", 30)],
 }
-
-# -- a small corpus in the seed's layout (after /work/shared/bench/gen_corpus.py) ----------------
-
-PEOPLE = ["Peskov", "Putin", "Biden", "Blinken", "Lavrov", "Merkel", "Macron", "Erdogan", "Modi", "Stoltenberg"]
-PLACES = [
-    ("Moscow", "Russian"),
-    ("Washington", "American"),
-    ("Beijing", "Chinese"),
-    ("Berlin", "German"),
-    ("Paris", "French"),
-    ("Ankara", "Turkish"),
-    ("Tehran", "Iranian"),
-    ("Brussels", "Belgian"),
-]
-ORGS = ["NATO", "the United Nations", "the European Union", "the Kremlin", "the State Department", "the IAEA"]
-TOPICS = ["arms control", "sanctions", "strategic stability", "energy supplies", "trade talks", "a nuclear deal"]
-QUOTES = [
-    "We will not accept any pressure from outside",
-    "This is ruled out",
-    "The door to dialogue remains open",
-    "Our position has not changed",
-    "These accusations are baseless",
-    "Nobody wants an escalation",
-]
-
-
-def article(rng: random.Random, i: int) -> str:
-    when = dt.datetime(2019, 1, 1) + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 6))
-    s1, s2 = rng.sample(PEOPLE, 2)
-    (c1, a1), (c2, a2) = rng.sample(PLACES, 2)
-    org, topic = rng.choice(ORGS), rng.choice(TOPICS)
-    head = rng.choice(
-        [
-            f"{a1} Officials Reject {a2} Pressure on {topic.title()}",
-            f"{s1} Says {c1} Ready for Talks with {c2}",
-            f"{c1} Will Not Allow {a2}s to Dictate Terms: Spokesman",
-        ]
-    )
-    paras = [f'"{rng.choice(QUOTES)}. {rng.choice(QUOTES)}," {s1} said on {when:%A}.']
-    for _ in range(rng.randint(3, 7)):
-        if rng.random() < 0.5:
-            paras.append(
-                f'{s2} added that "{rng.choice(QUOTES).lower()}" and that {org} '
-                f"would review {topic} within {rng.randint(2, 30)} days."
-            )
-        else:
-            paras.append(
-                f"Over the past years, relations between {c1} and {c2} have turned sour over "
-                f"{topic} and {rng.choice(TOPICS)}, according to {org}."
-            )
-    date_line = f"{when:%A} {when.day} {when:%B %Y - %H:%M}"
-    return f"{date_line}\n\n{head}\n\nStory Code : {900000 + i}\n\n" + "".join(f"{p}\n\n" for p in paras)
-
 
 # -- the test -------------------------------------------------------------------------------------
 
