@@ -61,6 +61,7 @@ end
 return 0
 """
 
+IN_FLIGHT = 2  # batches a consumer works on at once: one is parsed while another is written and acked
 FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
 FORGET_EVERY_S = 600
 
@@ -142,6 +143,8 @@ class GroupConsumer:
         self.log = log
         self._commit = redis.register_script(_COMMIT)
         self._refresh = redis.register_script(_REFRESH)
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def setup(self) -> None:
         await ensure_group(self.redis, self.stream, self.group)
@@ -161,7 +164,36 @@ class GroupConsumer:
         async def on_batch(msg: RedisBatchStreamMessage) -> None:
             raw = msg.raw_message
             ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
-            await self.handle(list(zip(ids, raw["data"], strict=True)))
+            await self.start_batch(list(zip(ids, raw["data"], strict=True)))
+
+    async def start_batch(self, entries: Sequence[Entry]) -> None:
+        """Hand a batch to a task of its own and return, so the subscriber reads the next batch
+        while this one is written and acked; at most IN_FLIGHT batches at once. Order across
+        batches is not kept (nor is it across replicas); each entry is still acked only after
+        its commit, and an entry whose task dies stays pending and is reclaimed."""
+        await self._slots.acquire()
+        if self.stopping.is_set():
+            # Shutting down: left pending, for this name's next start (drain_own_pending) or a reclaim.
+            self._slots.release()
+            return
+        task = asyncio.create_task(self._batch_task(entries))
+        self._in_flight.add(task)
+        task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._slots.release()
+
+    async def _batch_task(self, entries: Sequence[Entry]) -> None:
+        try:
+            await self.handle(entries)
+        except Exception as exc:  # noqa: BLE001 - the entries stay pending and are reclaimed; keep consuming
+            self.log.error("batch_failed", entries=len(entries), error=_one_line(exc))
+
+    async def finish_in_flight(self) -> None:
+        """Wait for the batches in hand (at stop, after the subscriber stopped reading)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def handle(self, entries: Sequence[Entry]) -> None:
         """Process, then emit and ack in one transaction; isolate failures to single entries.

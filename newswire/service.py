@@ -39,6 +39,7 @@ async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asy
         await stopping.wait()
     finally:
         await broker.stop()
+        await consumer.finish_in_flight()
         try:
             await asyncio.wait_for(reclaim, timeout=30)
         except TimeoutError:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -125,6 +127,24 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn, _migration_lock(engine, conn):
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_writers_guard = threading.Lock()
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """engine.begin(); on SQLite, one at a time per process. SQLite has a single writer, and a
+    second writer thread would sleep in its busy handler; waiting on a lock wakes it at once."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with _writers_guard:
+        lock = _sqlite_writers.setdefault(engine, threading.Lock())
+    with lock, engine.begin() as conn:
+        yield conn
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str) -> set[Any]:

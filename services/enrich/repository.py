@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, select
 
 from newswire.contracts import ArticleStored, Enrichment
-from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator
+from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator, write_transaction
 from newswire.db.tables import CountryMentionRow, EnrichmentRow, EntityMentionRow
 
 ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
@@ -100,7 +100,7 @@ class EnrichmentRepository:
         now = datetime.now(UTC)
         first = first_per_key(batch, _key)
         rows = [enrichment_row(c, now) for c in first.values()]
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             inserted = insert_new(conn, ENRICHMENTS, rows, "article_id")
             entity_rows: list[dict[str, Any]] = []
             country_rows: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, Table
 
 from newswire.contracts import ArticleDiscovered
-from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator
+from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator, write_transaction
 from newswire.db.tables import ArticleRow
 from services.store.parser import ParsedArticle
 
@@ -37,7 +37,7 @@ class ArticleRepository:
         now = datetime.now(UTC)
         first = first_per_key(batch, _key)
         rows = [_row(c, now) for c in first.values()]
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             inserted = insert_new(conn, ARTICLES, rows, "article_id")
             existing = owners(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])
         return SaveResult(*split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry))

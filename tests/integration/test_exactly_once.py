@@ -607,3 +607,68 @@ async def test_enrich_same_stored_event_twice_in_one_batch_gives_one_enriched_ev
     assert await rig.xlen(rig.streams.enriched) == 1
     assert rig.count("enrichments") == 1
     assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
+
+
+# -- batches in flight ------------------------------------------------------------------------
+
+
+class CountingGate(GatedStore):
+    """A gated store that counts how many batches it holds at once."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.calls = 0
+        self.active = 0
+        self.most_active = 0
+
+    async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]:
+        self.calls += 1
+        self.active += 1
+        self.most_active = max(self.most_active, self.active)
+        try:
+            return await super().__call__(entries)
+        finally:
+            self.active -= 1
+
+
+async def test_subscriber_works_on_two_batches_at_once_and_stops_without_starting_more(
+    rig: Rig, redis_server_url: str
+) -> None:
+    """The FastStream subscriber hands a batch over and reads the next while it is written: two
+    batches in hand, a third waits for a slot. At stop, the two finish (committed, emitted, acked)
+    and the third is not started: it stays pending for this consumer's next start."""
+    from faststream.redis import RedisBroker
+
+    stopping, gate = asyncio.Event(), asyncio.Event()
+    handler = rig.store_handler(stopping, CountingGate, gate=gate)
+    c = await rig.consumer("c1", handler=handler, stopping=stopping, batch_size=2)
+    for n in range(6):
+        await rig.publish(discovered(article_text(n), f"{n}.txt"))
+    broker = RedisBroker(redis_server_url, logger=None)
+    c.subscribe(broker)
+    await broker.start()
+    try:
+        # All three batches were read (pending), two are in the handler, the third waits for a slot.
+        await until(lambda: _eq(rig.pending(rig.streams.raw, GROUP_STORE), 6), what="all 6 entries read")
+        assert handler.calls == 2
+        assert handler.active == 2
+        stopping.set()
+        gate.set()
+    finally:
+        await broker.stop()
+        await c.finish_in_flight()
+    assert handler.most_active == 2
+    assert handler.calls == 2, "a batch was started after stop"
+    assert await rig.xlen(rig.streams.stored) == 4
+    assert rig.count("articles") == 4
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 2  # the third batch, for the next start
+
+    # The next start under the same name takes the third batch first.
+    restarted = await rig.consumer("c1")
+    await restarted.drain_own_pending()
+    assert await rig.xlen(rig.streams.stored) == 6
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+async def _eq(value: Awaitable[int], expected: int) -> bool:
+    return await value == expected
