@@ -157,10 +157,13 @@ class Inbox:
                 except OSError:
                     continue
 
-    def claim(self, paths: list[Path]) -> list[Claimed]:
+    def claim(self, paths: list[Path], *, busy: set[Path] | None = None) -> list[Claimed]:
         """Take files by atomic rename into one claim folder; files already gone are skipped
-        (another watcher took them). One folder per batch: it is published in one transaction."""
+        (another watcher took them). One folder per batch: it is published in one transaction.
+        The folder is added to busy (before any file is in it) until the caller is done with it."""
         claim_dir = self.mine / uuid.uuid4().hex[:16]
+        if busy is not None:
+            busy.add(claim_dir)
         claim_dir.mkdir()
         made = {claim_dir}
         claimed = []
@@ -177,6 +180,8 @@ class Inbox:
             claimed.append(Claimed(target, source_name, claim_dir))
         if not claimed:
             self.release_claim(claim_dir)
+            if busy is not None:
+                busy.discard(claim_dir)
         return claimed
 
     def release_claim(self, claim_dir: Path) -> None:
@@ -185,11 +190,12 @@ class Inbox:
             with suppress(OSError):
                 os.rmdir(folder)
 
-    def recover(self) -> Iterator[Claimed]:
-        """Files claimed before a crash or stop (ours or adopted), still waiting to be archived."""
+    def recover(self, busy: set[Path] | frozenset[Path] = frozenset()) -> Iterator[Claimed]:
+        """Files claimed before a crash or stop (ours or adopted), still waiting to be archived;
+        claim folders in busy are this watcher's work in progress and are left alone."""
         if not self.mine.is_dir():
             return
-        for claim_dir in sorted(p for p in self.mine.iterdir() if p.is_dir()):
+        for claim_dir in sorted(p for p in self.mine.iterdir() if p.is_dir() and p not in busy):
             files = [p for p in claim_dir.rglob("*") if p.is_file() and not p.is_symlink()]
             if not files:
                 self.release_claim(claim_dir)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-from watchfiles import awatch
+from watchfiles import Change, awatch
 
 from newswire.contracts import (
     GROUP_STORE,
@@ -88,6 +88,7 @@ class Watcher:
         self._probe_name = ""
         self._probe_seen = asyncio.Event()
         self.counters = {"published": 0, "rejected": 0, "lost_races": 0}
+        self._busy: set[Path] = set()  # claim folders being read, published or archived right now
 
     def polling(self) -> bool:
         if self.settings.poll != "auto":
@@ -118,7 +119,8 @@ class Watcher:
     async def _recover(self) -> None:
         """Finish what a crash interrupted: our own claims, and those of dead watchers."""
         adopted = await asyncio.to_thread(self.inbox.adopt_orphans)
-        recovered = await asyncio.to_thread(lambda: list(self.inbox.recover()))
+        busy = set(self._busy)
+        recovered = await asyncio.to_thread(lambda: list(self.inbox.recover(busy)))
         if not recovered:
             return
         self.log.info("recovering", files=len(recovered), adopted=adopted)
@@ -126,6 +128,7 @@ class Watcher:
         by_claim: dict[str, list[Claimed]] = {}
         for c in recovered:
             by_claim.setdefault(c.claim_id, []).append(c)
+        self._busy.update(c.claim_dir for c in recovered)  # until archived (see _publish)
         for claim_id, claims in by_claim.items():
 
             async def marker(key: str = self.marker_prefix + claim_id) -> bool:
@@ -177,7 +180,9 @@ class Watcher:
             debounce=200,
             step=50,
         ):
-            for _change, raw in changes:
+            for change, raw in changes:
+                if change == Change.deleted:
+                    continue  # files leaving (our own claims, mostly): nothing to take
                 path = Path(raw)
                 if path.name == self._probe_name:
                     self._probe_seen.set()
@@ -270,7 +275,7 @@ class Watcher:
         return [self._prepare(c) for c in claims]
 
     def _claim_and_prepare(self, paths: list[Path]) -> list[Prepared]:
-        claimed = self.inbox.claim(paths)
+        claimed = self.inbox.claim(paths, busy=self._busy)
         self.counters["lost_races"] += len(paths) - len(claimed)
         return [self._prepare(c) for c in claimed]
 
@@ -281,18 +286,19 @@ class Watcher:
             return Prepared(claimed, None, "unreadable", f"{exc.strerror or exc}")
 
     def _read(self, claimed: Claimed) -> Prepared:
-        st = claimed.path.stat()
-        size = st.st_size
-        if size > self.settings.max_file_bytes:
-            return Prepared(
-                claimed,
-                None,
-                "too_large",
-                f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={self.settings.max_file_bytes}",
-                None,
-                size,
-            )
-        data = claimed.path.read_bytes()
+        with open(claimed.path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            size = st.st_size
+            if size > self.settings.max_file_bytes:
+                return Prepared(
+                    claimed,
+                    None,
+                    "too_large",
+                    f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={self.settings.max_file_bytes}",
+                    None,
+                    size,
+                )
+            data = fh.read()
         sha = hashlib.sha256(data).hexdigest()
         decoded = decode(data)
         if not isinstance(decoded, Decoded):
@@ -337,7 +343,10 @@ class Watcher:
                 op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_publish"
             )
         self._kept.update(kept)
-        await asyncio.to_thread(self._archive, prepared)
+        try:
+            await asyncio.to_thread(self._archive, prepared)
+        finally:
+            self._busy.difference_update(p.claimed.claim_dir for p in prepared)
         ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
         for p in prepared:
             if p.event is not None:
