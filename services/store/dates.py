@@ -149,6 +149,9 @@ _ISO = re.compile(
 )
 _NUMERIC = re.compile(r"^(\d{1,2})([./])(\d{1,2})\2(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})[:h](\d{2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$")
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_YEAR = re.compile(r"\d{4}")
+_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er|e)?")
 _OFFSET = re.compile(r"^(?:utc|gmt)?([+\-−])(\d{1,2}):?(\d{2})?$")
 # Separators between tokens. A hyphen separates ("31-Mar-2021", "2021 - 11:59") except where it is the
 # sign of a UTC offset: before a digit, after a space or after UTC/GMT ("-0500", "GMT-5", "UTC-04:00").
@@ -233,7 +236,7 @@ def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one bran
             if m[2] == "/" and a <= 12 and b <= 12 and a != b:
                 return None  # 03/04/2021: month-first or day-first cannot be told
             day, month, year = (b, a, int(m[4])) if m[2] == "/" and b > 12 else (a, b, int(m[4]))
-        elif (m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", tok)) and day is None:
+        elif (m := _YMD.fullmatch(tok)) and day is None:
             year, month, day = int(m[1]), int(m[2]), int(m[3])
         elif (m := _TIME.match(tok.removeprefix("-"))) and time is None:  # "2021 -11:59": a dash, not a sign
             time = m
@@ -242,9 +245,9 @@ def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one bran
             ampm = tok
         elif bare in _MONTHS and month is None:
             month = _MONTHS[bare]
-        elif re.fullmatch(r"\d{4}", bare) and year is None:
+        elif _YEAR.fullmatch(bare) and year is None:
             year = int(bare)
-        elif (m2 := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th|er|e)?", bare)) and day is None:
+        elif (m2 := _DAY.fullmatch(bare)) and day is None:
             day = int(m2[1])
         elif bare in _WEEKDAYS or bare in _FILLER:
             continue
