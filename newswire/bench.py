@@ -16,9 +16,16 @@ Each run, in a temporary folder:
    the stage before it, so a rate close to the upstream one means "at least this fast". "done after" is
    the time from the first rename to the stream's N-th entry; end-to-end is N / that time for enriched.
 4. Peak RSS (VmHWM) of each service, then SIGTERM.
-5. The floor (bench/floor.py: the same three stages with nothing but redis-py and sqlite3) on a copy of
-   the same articles, on a Redis database number nothing else uses. Ratios are newswire / floor within
-   the run; the table shows the median of each figure over the runs.
+5. Each stage alone, on fresh streams and a fresh database: `newswire ingest` with nothing downstream
+   until articles:raw holds the N articles, then `newswire store` on that full stream (enrich is not
+   run: it is the slowest stage, so its pipelined figure is already its own). In the pipelined run a
+   stage is bounded by the one before it and shares the CPU with all of them; alone, the figure is
+   the stage's own throughput.
+6. The floor (bench/floor.py: the same three stages with nothing but redis-py and sqlite3) on a copy of
+   the same articles, on a Redis database number nothing else uses; then its watcher alone and its
+   store stage alone (newswire.bench_floor). Ratios are newswire / floor within the run, against the
+   floor's end-to-end figure (what floor.py reports) and, for the stages alone, against the same floor
+   stage alone too; the table shows the median of each figure over the runs.
 
 `--floor ""` skips the floor. NEWSWIRE_BENCH_ENRICH_PROCS=2 also measures newswire with two enrich
 processes (a second line). NEWSWIRE_BENCH_FLOOR_REDIS_URL chooses the floor's Redis database.
@@ -55,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLOOR = ROOT.parent / "shared" / "bench" / "floor.py"
 FLOOR_LINE = re.compile(r"floor: (\d+) articles in ([\d.]+) s = ([\d.]+) articles/s")
 STAGES = ("ingest", "store", "enrich", "end_to_end")
+ALONE = ("ingest", "store")  # stages also measured alone (enrich is the slowest: the pipelined figure is its own)
 READY_TIMEOUT_S = 60.0
 STALL_TIMEOUT_S = 60.0
 PROBE_NUMBER = 99_000_000  # story code far from the corpus's, so the probe is never a duplicate
@@ -138,9 +146,11 @@ def _one_run(folder: Path, corpus: list[Path], floor: Path | None, enrich_varian
             result["newswire_enrich_procs"] = _measure_newswire(
                 folder / f"nw-enrich{enrich_variant}", corpus, url, enrich_procs=enrich_variant
             )
+        result["alone"] = _measure_alone(folder / "nw-alone", corpus, url)
         if floor is not None:
             result["floor"] = _measure_floor(floor, folder / "floor", corpus, floor_url)
             result["floor"]["redis"] = redact(floor_url)
+            result["alone"].update(_measure_floor_alone(floor, folder / "floor-alone", corpus, floor_url))
     shutil.rmtree(folder, ignore_errors=True)
     return result
 
@@ -307,6 +317,65 @@ def _measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enric
         "exit_codes": codes,
         "warnings": [f"{name} exited with {rc} after SIGTERM" for name, rc in bad.items()],
     }
+
+
+def _measure_alone(folder: Path, corpus: list[Path], redis_url: str) -> dict[str, Any]:
+    """Each stage's own throughput, with its input already waiting and nothing downstream running:
+    ingest on the whole corpus (no store yet), then store on the full raw stream (no enrich)."""
+    prefix = f"bench{uuid.uuid4().hex[:10]}:"
+    streams = Streams.with_prefix(prefix)
+    inbox, staging = folder / "inbox", folder / "staging"
+    staged = _link_all(corpus, staging)
+    inbox.mkdir(parents=True)
+    services = Services(folder, _service_env(folder, redis_url, prefix))
+    r: Any = redis.Redis.from_url(redis_url)
+    n = len(corpus)
+    try:
+        services.start("ingest", "ingest")
+        _wait(lambda: _alive_and(services, services.heartbeat("ingest").exists), timeout=READY_TIMEOUT_S, what="ingest")
+        for path in staged:
+            os.rename(path, inbox / path.name)
+        _wait_count(r, services, streams, streams.raw, n)
+        services.start("store", "store")
+        _wait_count(r, services, streams, streams.stored, n)
+        figures = {
+            "stream_prefix": prefix,
+            "ingest_alone_aps": _stream_rate(r, streams.raw),
+            "store_alone_aps": _stream_rate(r, streams.stored),
+        }
+    finally:
+        services.stop()
+        _delete_prefix(r, prefix)
+        r.close()
+    return figures
+
+
+def _alive_and(services: Services, condition: Callable[[], bool]) -> bool:
+    services.check_alive()
+    return condition()
+
+
+def _wait_count(r: Any, services: Services, streams: Streams, stream: str, target: int) -> None:
+    """Until stream holds target entries; fail on a dead letter, a dead service or a stall."""
+    last, changed = -1, time.monotonic()
+    while (count := int(r.xlen(stream))) < target:
+        services.check_alive()
+        _no_dead(r, streams)
+        if count != last:
+            last, changed = count, time.monotonic()
+        elif time.monotonic() - changed > STALL_TIMEOUT_S:
+            raise BenchError(f"no progress for {STALL_TIMEOUT_S:.0f} s: {stream} holds {count} of {target}")
+        time.sleep(0.02)
+
+
+def _stream_rate(r: Any, stream: str, after: str | None = None) -> float:
+    """Entries per second between the stream's first entry (after `after`) and its last."""
+    first = r.xrange(stream, min=f"({after}" if after else "-", count=1)
+    last = r.xrevrange(stream, count=1)
+    count = int(r.xlen(stream)) - (1 if after else 0)
+    span_ms = _id_ms(last[0][0]) - _id_ms(first[0][0])
+    # (count - 1) intervals between first and last
+    return round((count - 1) * 1000 / span_ms, 1) if count > 1 and span_ms > 0 else 0.0
 
 
 def _service_env(folder: Path, redis_url: str, prefix: str) -> dict[str, str]:
@@ -499,6 +568,26 @@ def _measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> d
     }
 
 
+def _measure_floor_alone(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
+    """The floor's watcher alone, then its store stage alone (newswire.bench_floor)."""
+    inbox = folder / "inbox"
+    _link_all(corpus, inbox)
+    proc = subprocess.run(
+        [sys.executable, "-m", "newswire.bench_floor", str(floor), url, str(inbox), str(folder / "floor.db")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60 + len(corpus) / 100,
+        check=False,
+    )
+    if proc.returncode == 3:
+        return {}  # another floor script, without the stage functions: only its end-to-end figure
+    if proc.returncode != 0:
+        raise BenchError(f"the floor's stages alone failed (status {proc.returncode}):\n{proc.stderr[-1500:]}")
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {f"floor_{k}": v for k, v in figures.items()}
+
+
 def _kill_session(pid: int) -> None:
     """Every process of the session the floor was started in (it and its stage processes)."""
     with suppress(ProcessLookupError, PermissionError):
@@ -522,6 +611,19 @@ def _ratios(nw: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, float
     return {f"ratio_{s}": round(nw[f"{s}_aps"] / floor["floor_aps"], 3) for s in STAGES}
 
 
+def _alone_ratios(alone: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, float]:
+    """Each stage alone against the floor's end-to-end figure, and against the same floor stage alone."""
+    if floor is None:
+        return {}
+    out = {f"ratio_{s}_alone": round(alone[f"{s}_alone_aps"] / floor["floor_aps"], 3) for s in ALONE}
+    for s in ALONE:
+        if alone.get(f"floor_{s}_alone_aps"):
+            out[f"ratio_{s}_alone_to_floor_{s}_alone"] = round(
+                alone[f"{s}_alone_aps"] / alone[f"floor_{s}_alone_aps"], 3
+            )
+    return out
+
+
 def _median(rows: list[dict[str, Any]]) -> dict[str, float]:
     keys = [k for k, v in rows[0].items() if isinstance(v, int | float) and not isinstance(v, bool)]
     return {k: round(statistics.median(row[k] for row in rows), 3) for k in keys if all(k in row for row in rows)}
@@ -532,6 +634,7 @@ def _report(
 ) -> dict[str, Any]:
     for res in results:
         res["ratios"] = _ratios(res["newswire"], res.get("floor"))
+        res["ratios_alone"] = _alone_ratios(res["alone"], res.get("floor"))
         if enrich_variant:
             res["ratios_enrich_procs"] = _ratios(res["newswire_enrich_procs"], res.get("floor"))
     report: dict[str, Any] = {
@@ -547,6 +650,8 @@ def _report(
             **_median([r["newswire"] for r in results]),
             **(_median([r["floor"] for r in results]) if floor else {}),
             **(_median([r["ratios"] for r in results]) if floor else {}),
+            **_median([r["alone"] for r in results]),
+            **(_median([r["ratios_alone"] for r in results]) if floor else {}),
         },
         "per_run": results,
         "warnings": [
@@ -603,6 +708,19 @@ def _table(report: dict[str, Any]) -> str:
             vm, k = variant["median"], variant["enrich_procs"]
             lines.append(f"  ratio {f'enrich ({k} processes) / floor':<33}{vm['ratio_enrich']:>7.3f}")
             lines.append(f"  ratio {f'end-to-end ({k} enrich) / floor':<33}{vm['ratio_end_to_end']:>7.3f}")
+    lines += ["", "  each stage alone (its input already waiting, nothing downstream running)"]
+    lines.append(f"  {'stage':<28}{'articles/s':>12}{'/ floor':>9}{'/ floor stage alone':>21}")
+    for s in ALONE:
+        floor_stage = m.get(f"floor_{s}_alone_aps")
+        lines.append(
+            f"  {s + ' alone':<28}{m[f'{s}_alone_aps']:>12,.0f}"
+            + (f"{m[f'ratio_{s}_alone']:>9.3f}" if report["floor"] else "")
+            + (
+                f"{m[f'ratio_{s}_alone_to_floor_{s}_alone']:>9.3f} (floor {floor_stage:,.0f}/s)"
+                if floor_stage and f"ratio_{s}_alone_to_floor_{s}_alone" in m
+                else ""
+            )
+        )
     lines += [
         "",
         f"  peak RSS  ingest {m['rss_ingest_mib']:.0f} MiB, store {m['rss_store_mib']:.0f} MiB, "

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -49,6 +50,12 @@ def test_bench_measures_every_stage_and_compares_with_the_floor(tmp_path: Path, 
         assert report["median"][f"rss_{service}_mib"] > 0, service
     assert all(code == 0 for code in nw["exit_codes"].values()), nw["exit_codes"]
 
+    # each stage alone: its own pass, every article through, nothing dead
+    alone = run["alone"]
+    for stage in ("ingest", "store"):
+        assert report["median"][f"{stage}_alone_aps"] > 0, stage
+        assert re.search(rf"^\s+{stage} alone\s+[\d,]+", proc.stdout, re.M), proc.stdout
+
     table = proc.stdout
     for label in ("ingest", "store", "enrich", "end-to-end"):
         assert re.search(rf"^\s+{label}\b.*\d+ s$", table, re.M), f"no {label} line in:\n{table}"
@@ -58,18 +65,28 @@ def test_bench_measures_every_stage_and_compares_with_the_floor(tmp_path: Path, 
             assert report["median"][f"ratio_{stage}"] > 0, stage
         for label in ("ingest", "store", "enrich", "end-to-end"):
             assert re.search(rf"^\s+ratio {label}\b.* / floor\s+\d+\.\d+$", table, re.M), f"no ratio line:\n{table}"
+        for stage in ("ingest", "store"):
+            assert alone[f"floor_{stage}_alone_aps"] > 0, stage
+            assert report["median"][f"ratio_{stage}_alone"] > 0, stage
+            assert report["median"][f"ratio_{stage}_alone_to_floor_{stage}_alone"] > 0, stage
     else:
         assert "floor skipped" in table
 
-    # nothing of the bench is left behind in the shared Redis
+    _nothing_left_behind(redis_server_url, run, with_floor=with_floor)
+
+
+def _nothing_left_behind(redis_server_url: str, run: dict[str, Any], *, with_floor: bool) -> None:
+    """Nothing of the bench stays in the shared Redis: its stream prefixes and the floor's keys are gone."""
     r = redis.Redis.from_url(redis_server_url)
     try:
-        assert not list(r.scan_iter(match=f"{nw['stream_prefix']}*"))
+        assert not list(r.scan_iter(match=f"{run['newswire']['stream_prefix']}*"))
+        assert not list(r.scan_iter(match=f"{run['alone']['stream_prefix']}*"))
     finally:
         r.close()
     if with_floor:
         floor_db = redis.Redis.from_url(run["floor"]["redis"])
         try:
             assert not list(floor_db.scan_iter(match=f"{run['floor']['key_prefix']}*"))
+            assert not list(floor_db.scan_iter(match="floor-alone*"))
         finally:
             floor_db.close()
