@@ -10,7 +10,8 @@ Each run, in a temporary folder:
    NEWSWIRE_SETTLE_S=0 (the files arrive by rename). Ready means: each process's heartbeat file exists,
    both consumer groups have their consumer, and one probe article went all the way to articles:enriched
    (which proves the watcher is watching and warms every stage up).
-3. N synthetic articles (newswire.corpus, generated once, hard-linked per run) are renamed into the inbox.
+3. N synthetic articles (newswire.corpus, generated once, hard-linked per run) are read once (so each
+   measurement starts with them in the page cache, as freshly dropped files are) and renamed into the inbox.
    Each stage's rate is read off its output stream: entries between its first and its last entry id
    (Redis stamps ids with its clock in ms), so every stage reports its own rate. A stage cannot outrun
    the stage before it, so a rate close to the upstream one means "at least this fast". "done after" is
@@ -289,6 +290,7 @@ def _measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enric
         ready_s = time.perf_counter() - started
         probe_ids = _probe(r, services, streams, inbox)
         probe_s = time.perf_counter() - started - ready_s
+        _warm(staged)
         t0_ms = _server_ms(r)
         dropped = time.perf_counter()
         for path in staged:
@@ -333,6 +335,7 @@ def _measure_alone(folder: Path, corpus: list[Path], redis_url: str) -> dict[str
     try:
         services.start("ingest", "ingest")
         _wait(lambda: _alive_and(services, services.heartbeat("ingest").exists), timeout=READY_TIMEOUT_S, what="ingest")
+        _warm(staged)
         for path in staged:
             os.rename(path, inbox / path.name)
         _wait_count(r, services, streams, streams.raw, n)
@@ -394,6 +397,13 @@ def _service_env(folder: Path, redis_url: str, prefix: str) -> dict[str, str]:
         "NEWSWIRE_LOG_LEVEL": "warning",
         "NEWSWIRE_LOG_FORMAT": "json",
     }
+
+
+def _warm(paths: list[Path]) -> None:
+    """Read every file once, right before a measurement: each one starts with the articles in the
+    page cache, as freshly dropped files are (a memory manager may drop idle file pages meanwhile)."""
+    for path in paths:
+        path.read_bytes()
 
 
 def _link_all(corpus: list[Path], folder: Path) -> list[Path]:
@@ -532,7 +542,7 @@ def _delete_prefix(r: Any, prefix: str) -> None:
 
 def _measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
     inbox = folder / "inbox"
-    _link_all(corpus, inbox)
+    _warm(_link_all(corpus, inbox))
     timeout = 60 + len(corpus) / 200
     proc = subprocess.Popen(
         [sys.executable, str(floor), url, str(inbox), str(folder / "floor.db")],
@@ -571,7 +581,7 @@ def _measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> d
 def _measure_floor_alone(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
     """The floor's watcher alone, then its store stage alone (newswire.bench_floor)."""
     inbox = folder / "inbox"
-    _link_all(corpus, inbox)
+    _warm(_link_all(corpus, inbox))
     proc = subprocess.run(
         [sys.executable, "-m", "newswire.bench_floor", str(floor), url, str(inbox), str(folder / "floor.db")],
         stdin=subprocess.DEVNULL,

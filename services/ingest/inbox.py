@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import suppress
@@ -35,7 +36,7 @@ from services.ingest.files import is_candidate
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    path: Path  # where the file is now, inside processing/
+    path: str  # where the file is now, inside processing/ (a str: cheaper than a Path, per file)
     source_name: str  # its path relative to the inbox, as the user dropped it
     claim_dir: Path
 
@@ -56,7 +57,7 @@ class Inbox:
         self.done_policy = settings.done_policy
         self.max_depth = settings.max_depth
         self._own = tuple(str(d) for d in (self.processing, self.done, self.error))
-        self._made: set[Path] = set()  # done/ subfolders known to exist
+        self._made: set[str] = set()  # done/ subfolders known to exist
 
     def prepare(self) -> None:
         """Create the folders and check they are usable, or raise ConfigError naming the setting."""
@@ -112,24 +113,27 @@ class Inbox:
                 (self.processing / f"{folder.name}.lock").unlink(missing_ok=True)
         return adopted
 
-    def owns(self, path: Path) -> bool:
+    def owns(self, path: Path | str) -> bool:
         """Whether path lies in one of our own folders (when those sit inside the inbox)."""
-        text = str(path)
+        text = os.fspath(path)
         return any(text == d or text.startswith(d + os.sep) for d in self._own)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def accepts(self, path: Path) -> bool:
-        """Whether a path reported by a notification is a candidate article file."""
-        if not is_candidate(path.name) or self.owns(path):
+    def accepts(self, path: Path | str) -> bool:
+        """Whether a path reported by a notification is a candidate article file (strings: this
+        runs for every notification)."""
+        text = os.fspath(path)
+        root = str(self.root) + os.sep
+        if not text.startswith(root) or self.owns(text):
             return False
-        try:
-            rel = path.relative_to(self.root)
-        except ValueError:
-            return False
-        parts = rel.parts
-        return len(parts) - 1 <= self.max_depth and not any(p.startswith(".") for p in parts[:-1])
+        parts = text[len(root) :].split(os.sep)
+        return (
+            is_candidate(parts[-1])
+            and len(parts) - 1 <= self.max_depth
+            and not any(p.startswith(".") for p in parts[:-1])
+        )
 
     def scan(self) -> Iterator[Path]:
         """Every candidate file, depth-first, streamed (never a whole listing in memory)."""
@@ -165,19 +169,25 @@ class Inbox:
         if busy is not None:
             busy.add(claim_dir)
         claim_dir.mkdir()
-        made = {claim_dir}
+        # Plain strings from here on: this runs for every file, and pathlib costs more than the renames.
+        root, into = str(self.root) + os.sep, str(claim_dir) + os.sep
+        made = {str(claim_dir)}
         claimed = []
         for path in paths:
-            source_name = path.relative_to(self.root).as_posix()
-            target = claim_dir / source_name
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
+            text = os.fspath(path)
+            if not text.startswith(root):
+                continue  # not in the inbox (never handed here: scans and notifications are inside it)
+            relative = text[len(root) :]
+            target = into + relative
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
             try:
-                os.rename(path, target)
+                os.rename(text, target)
             except FileNotFoundError:
                 continue
-            claimed.append(Claimed(target, source_name, claim_dir))
+            claimed.append(Claimed(target, relative.replace(os.sep, "/"), claim_dir))
         if not claimed:
             self.release_claim(claim_dir)
             if busy is not None:
@@ -200,26 +210,27 @@ class Inbox:
             if not files:
                 self.release_claim(claim_dir)
             for path in files:
-                yield Claimed(path, path.relative_to(claim_dir).as_posix(), claim_dir)
+                yield Claimed(str(path), path.relative_to(claim_dir).as_posix(), claim_dir)
 
-    def finish(self, claimed: Claimed) -> Path | None:
+    def finish(self, claimed: Claimed) -> str | None:
         """After the entry is in Redis: archive, delete, or put the file back where it was."""
         if self.done_policy == "delete":
-            claimed.path.unlink(missing_ok=True)
-            dest = None
-        elif self.done_policy == "keep":
+            with suppress(FileNotFoundError):
+                os.unlink(claimed.path)
+            return None
+        if self.done_policy == "keep":
             # Back to where the user put it (a rename keeps its mtime, so the watcher's record of
             # what it published still matches); a file that appeared there meanwhile keeps its place.
-            dest = _free_name(self.root / claimed.source_name)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(claimed.path, dest)
+            dest = _free_name(os.path.join(self.root, claimed.source_name))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
         else:
-            day = datetime.now(UTC).strftime("%Y-%m-%d")
-            dest = _free_name(self.done / day / claimed.source_name)
-            if dest.parent not in self._made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(dest.parent)
-            os.rename(claimed.path, dest)
+            day = time.strftime("%Y-%m-%d", time.gmtime())
+            dest = _free_name(os.path.join(self.done, day, claimed.source_name))
+            parent = os.path.dirname(dest)
+            if parent not in self._made:
+                os.makedirs(parent, exist_ok=True)
+                self._made.add(parent)
+        os.rename(claimed.path, dest)
         return dest
 
     def reject(self, claimed: Claimed, *, reason: str, detail: str, file_sha256: str | None) -> Path:
@@ -251,10 +262,17 @@ class Inbox:
         return None
 
     def to_error(
-        self, current: Path | None, source_name: str, *, stage: str, reason: str, detail: str, file_sha256: str | None
+        self,
+        current: str | Path | None,
+        source_name: str,
+        *,
+        stage: str,
+        reason: str,
+        detail: str,
+        file_sha256: str | None,
     ) -> Path:
         """Put a file (or, when it is gone, just its report) in the error folder."""
-        dest = _free_name(self.error / source_name)
+        dest = Path(_free_name(str(self.error / source_name)))
         dest.parent.mkdir(parents=True, exist_ok=True)
         if current is not None:
             os.rename(current, dest)
@@ -305,12 +323,13 @@ def _safe_name(name: str) -> str:
     return cleaned or "watcher"
 
 
-def _free_name(path: Path) -> Path:
+def _free_name(path: str) -> str:
     """path, or path with .1, .2 ... before its suffix when something is there already."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return path
-    stem, suffix = path.stem, path.suffix
+    taken = Path(path)
+    stem, suffix = taken.stem, taken.suffix
     n = 1
-    while (candidate := path.with_name(f"{stem}.{n}{suffix}")).exists():
+    while os.path.lexists(candidate := taken.with_name(f"{stem}.{n}{suffix}")):
         n += 1
-    return candidate
+    return str(candidate)

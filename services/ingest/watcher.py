@@ -177,17 +177,17 @@ class Watcher:
             force_polling=polling,
             poll_delay_ms=int(self.settings.poll_interval_s * 1000),
             recursive=True,
+            watch_filter=None,  # Inbox.accepts decides, as it does for scans
             debounce=200,
             step=50,
         ):
             for change, raw in changes:
                 if change == Change.deleted:
                     continue  # files leaving (our own claims, mostly): nothing to take
-                path = Path(raw)
-                if path.name == self._probe_name:
+                if self._probe_name and raw.endswith(os.sep + self._probe_name):
                     self._probe_seen.set()
-                elif self.inbox.accepts(path):
-                    await self._note(path)
+                elif self.inbox.accepts(raw):
+                    await self._note(Path(raw))
 
     async def _rescan_forever(self) -> None:
         # The notifier starts in its own task; a file dropped before it was watching but after
@@ -213,9 +213,10 @@ class Watcher:
     async def _note(self, path: Path) -> None:
         if self.keep and self._is_kept(path):
             return
-        async with self._room:
-            await self._room.wait_for(lambda: len(self.settler) < MAX_PENDING or self.stopping.is_set())
-            self.settler.note(path)
+        if len(self.settler) >= MAX_PENDING:
+            async with self._room:
+                await self._room.wait_for(lambda: len(self.settler) < MAX_PENDING or self.stopping.is_set())
+        self.settler.note(path)  # no await between the check and this: nothing else noted meanwhile
 
     async def _settle_forever(self) -> None:
         tick = min(max(self.settings.settle_s / 2, 0.05), 0.5)
@@ -286,19 +287,25 @@ class Watcher:
             return Prepared(claimed, None, "unreadable", f"{exc.strerror or exc}")
 
     def _read(self, claimed: Claimed) -> Prepared:
-        with open(claimed.path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            size = st.st_size
-            if size > self.settings.max_file_bytes:
-                return Prepared(
-                    claimed,
-                    None,
-                    "too_large",
-                    f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={self.settings.max_file_bytes}",
-                    None,
-                    size,
-                )
-            data = fh.read()
+        limit = self.settings.max_file_bytes
+        fd = os.open(claimed.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            chunks: list[bytes] = []
+            got = 0
+            if st.st_size <= limit:
+                # To the end (one read for a file in the page cache), never more than the limit and one byte.
+                while got <= limit and (chunk := os.read(fd, max(min(st.st_size, limit) + 1 - got, 1 << 16))):
+                    chunks.append(chunk)
+                    got += len(chunk)
+        finally:
+            os.close(fd)
+        size = max(st.st_size, got)
+        if size > limit:
+            return Prepared(
+                claimed, None, "too_large", f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={limit}", None, size
+            )
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         sha = hashlib.sha256(data).hexdigest()
         decoded = decode(data)
         if not isinstance(decoded, Decoded):
@@ -396,7 +403,7 @@ class Watcher:
                 return int(lag) if lag is not None else None
         return None
 
-    def _archive(self, prepared: list[Prepared]) -> list[tuple[Prepared, Path | None]]:
+    def _archive(self, prepared: list[Prepared]) -> list[tuple[Prepared, str | None]]:
         archived = []
         for p in prepared:
             try:
