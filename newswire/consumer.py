@@ -34,7 +34,7 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 from redis.exceptions import ResponseError
 
 from newswire.contracts import DATA_FIELD, ArticleRejected, as_json, encode
-from newswire.redisio import TRANSIENT, ensure_group
+from newswire.redisio import TRANSIENT, ensure_group, trim_bound
 from newswire.waiting import Stopping, pause, retry_transient
 
 Entry = tuple[str, dict[bytes, bytes]]
@@ -62,6 +62,7 @@ return 0
 """
 
 IN_FLIGHT = 2  # batches a consumer works on at once: one is parsed while another is written and acked
+TRIM_EVERY_S = 60  # how often the streams this consumer looks after are trimmed
 FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
 FORGET_EVERY_S = 600
 
@@ -127,6 +128,8 @@ class GroupConsumer:
         max_deliveries: int,
         stopping: asyncio.Event,
         log: Any,
+        trim: Sequence[str] = (),
+        retention_ms: int = 0,
     ) -> None:
         # redis-py types replies as unions of every shape a server might send; Any at this edge.
         self.redis: Any = redis
@@ -141,6 +144,8 @@ class GroupConsumer:
         self.max_deliveries = max_deliveries
         self.stopping = stopping
         self.log = log
+        self.trim = tuple(trim)  # streams to trim (see trim_streams); 0 retention: never
+        self.retention_ms = retention_ms
         self._commit = redis.register_script(_COMMIT)
         self._refresh = redis.register_script(_REFRESH)
         self._slots = asyncio.Semaphore(IN_FLIGHT)
@@ -269,6 +274,7 @@ class GroupConsumer:
         """Take over entries left pending by consumers that died (idle for claim_idle_ms)."""
         start = "0-0"
         next_forget = time.monotonic() + 60
+        next_trim = time.monotonic() + 5
         while not self.stopping.is_set():
             try:
                 next_id, messages, *_ = await self.redis.xautoclaim(
@@ -287,6 +293,9 @@ class GroupConsumer:
                 if time.monotonic() >= next_forget:
                     next_forget = time.monotonic() + FORGET_EVERY_S
                     await self.forget_idle_consumers(FORGET_IDLE_MS)
+                if time.monotonic() >= next_trim:
+                    next_trim = time.monotonic() + TRIM_EVERY_S
+                    await self.trim_streams()
             except Exception as exc:  # noqa: BLE001 - a reclaim round must never end the service
                 self.log.warning("reclaim_failed", error=_one_line(exc))
             await pause(self.stopping, max(self.claim_idle_ms / 2000, 0.5))
@@ -336,6 +345,21 @@ class GroupConsumer:
             if rows:
                 counts[entry_id] = int(rows[0]["times_delivered"])
         return counts
+
+    async def trim_streams(self) -> dict[str, int]:
+        """Delete the entries of self.trim that are older than the retention and that every
+        consumer group on their stream has acknowledged (newswire.redisio.trim_bound): streams
+        are transport, the database keeps the articles. Returns the entries deleted per stream."""
+        if self.retention_ms <= 0:
+            return {}
+        deleted: dict[str, int] = {}
+        for stream in self.trim:
+            bound = await trim_bound(self.redis, stream, self.retention_ms)
+            if bound is not None:
+                deleted[stream] = int(await self.redis.xtrim(stream, minid=bound, approximate=False))
+        if any(deleted.values()):
+            self.log.info("streams_trimmed", deleted=deleted, retention_s=self.retention_ms / 1000)
+        return deleted
 
     async def forget_idle_consumers(self, idle_ms: int) -> None:
         """Remove consumers that hold nothing and were silent for idle_ms (e.g. replaced containers).

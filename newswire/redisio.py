@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -47,6 +48,38 @@ async def ensure_group(r: aioredis.Redis, stream: str, group: str) -> None:
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+
+
+async def trim_bound(r: Any, stream: str, retention_ms: int) -> str | None:
+    """The lowest id that must stay on stream; what lies below it may be trimmed (XTRIM MINID).
+
+    An entry stays while it is younger than retention_ms (by the server's clock, which stamps
+    the ids) and until every consumer group on the stream has read and acknowledged it: below
+    each group's first pending entry and at or below its last delivered id. A group that has
+    read nothing keeps everything. None when nothing may go (or there is no such stream).
+    """
+    seconds, micros = await r.time()
+    bound = (int(seconds) * 1000 + int(micros) // 1000 - retention_ms, 0)
+    try:
+        groups = await r.xinfo_groups(stream)
+    except ResponseError:  # no such stream
+        return None
+    for g in groups:
+        last = _entry_id(g["last-delivered-id"])
+        bound = min(bound, (last[0], last[1] + 1))
+        if int(g["pending"]):
+            summary = await r.xpending(stream, g["name"])
+            if summary.get("min"):
+                bound = min(bound, _entry_id(summary["min"]))
+    if bound <= (0, 1):
+        return None
+    return f"{bound[0]}-{bound[1]}"
+
+
+def _entry_id(raw: bytes | str) -> tuple[int, int]:
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def redact(url: str) -> str:

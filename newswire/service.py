@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from faststream.redis import RedisBroker
@@ -54,11 +54,13 @@ async def run_consumer_service(
     stream: str,
     group: str,
     make_handler: Callable[[Engine], BatchHandler],
+    trim: Sequence[str],
     redis_url: str,
     stopping: asyncio.Event,
     log: Any,
 ) -> None:
-    """Open the database and Redis, then consume ``stream`` as ``group`` until stopping is set."""
+    """Open the database and Redis, then consume ``stream`` as ``group`` until stopping is set
+    (and trim the streams in ``trim``: see GroupConsumer.trim_streams)."""
     engine = await open_database(settings.resolved_database_url, timeout_s=settings.connect_timeout_s)
     redis = await connect(redis_url, settings.connect_timeout_s)
     consumer = GroupConsumer(
@@ -74,6 +76,8 @@ async def run_consumer_service(
         max_deliveries=settings.max_deliveries,
         stopping=stopping,
         log=log,
+        trim=trim,
+        retention_ms=round(settings.stream_retention_s * 1000),
     )
     try:
         await run_consumer(consumer, redis_url=redis_url, stopping=stopping, log=log)

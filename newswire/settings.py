@@ -55,6 +55,11 @@ class ConsumerSettings(CommonSettings):
     batch_size: int = Field(default=100, ge=1, le=10_000)
     claim_idle_ms: int = Field(default=30_000, ge=100, description="Reclaim entries pending this long")
     max_deliveries: int = Field(default=5, ge=1)
+    stream_retention_s: float = Field(
+        default=86_400,
+        ge=0,
+        description="Stream entries stay this long, and until every consumer group acknowledged them (0: forever)",
+    )
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -42,6 +42,9 @@ async def run(settings: EnrichSettings, *, redis_url: str, stopping: asyncio.Eve
         stream=streams.stored,
         group=GROUP_ENRICH,
         make_handler=lambda engine: make_handler(settings, engine, stopping=stopping, log=log),
+        # What enrich consumes, and what it produces: subscribers' groups on articles:enriched
+        # keep what they have not acknowledged; plain readers get the retention.
+        trim=[streams.stored, streams.enriched],
         redis_url=redis_url,
         stopping=stopping,
         log=log,

@@ -23,6 +23,7 @@ async def run(settings: StoreSettings, *, redis_url: str, stopping: asyncio.Even
         make_handler=lambda engine: StoreHandler(
             repository=ArticleRepository(engine), streams=streams, stopping=stopping, log=log
         ),
+        trim=[streams.raw],  # what the store consumes; articles:stored is trimmed by enrich
         redis_url=redis_url,
         stopping=stopping,
         log=log,

@@ -73,6 +73,10 @@ def test_empty_binary_and_oversized_files_go_to_errors_with_reason_and_dead_lett
     wait_for(lambda: pipeline.xlen("dead") == 3 and pipeline.xlen("raw") == 1, what="three rejects and one article")
     reasons = {e["source_name"]: e["reason"] for e in pipeline.events("dead")}
     assert reasons == {"empty.txt": "empty", "image.png": "not_text", "huge.txt": "too_large"}
+    # the dead letters are published first, then the files moved (a crash in between re-does the move)
+    wait_for(
+        lambda: all((pipeline.error / f"{name}.error.json").exists() for name in reasons), what="the error reports"
+    )
     for name, reason in reasons.items():
         report = json.loads((pipeline.error / f"{name}.error.json").read_text())
         assert report["reason"] == reason and report["stage"] == "ingest"

@@ -7,7 +7,7 @@ import shutil
 import signal
 import subprocess
 
-from tests.support import NEWSWIRE, SEED, Pipeline, wait_for
+from tests.support import NEWSWIRE, SEED, Pipeline, drop, wait_for
 
 SEED_HEADLINE = "Russia Will Not Allow Americans to Speak to It from Position of Force: Spokseman"
 
@@ -70,3 +70,29 @@ def test_tail_prints_the_enriched_event_as_one_json_line(pipeline: Pipeline) -> 
     doc = json.loads(lines[0])
     assert doc["event"] == "article.enriched"
     assert doc["headline"] == SEED_HEADLINE
+
+
+def test_streams_are_trimmed_once_acknowledged_and_a_subscribers_group_keeps_its_entries(pipeline: Pipeline) -> None:
+    """With a tiny retention, store trims articles:raw and enrich trims articles:stored once their groups
+    acknowledged everything; articles:enriched keeps what a subscriber's own group has not read yet.
+    The database keeps every article."""
+    import random
+
+    from newswire.corpus import article
+
+    enriched = f"{pipeline.prefix}articles:enriched"
+    pipeline.redis.xgroup_create(enriched, "my-app", id="0", mkstream=True)
+    pipeline.start("up", env=pipeline.env(NEWSWIRE_STREAM_RETENTION_S="0.001"))
+    wait_for(lambda: pipeline.inbox.is_dir(), what="inbox created")
+    for i in range(5):
+        drop(pipeline.inbox, f"a{i}.txt", article(random.Random(i), 7_000 + i))
+    wait_for(lambda: pipeline.xlen("enriched") == 5, timeout=30, what="5 enriched events")
+
+    wait_for(
+        lambda: pipeline.xlen("raw") == 0 and pipeline.xlen("stored") == 0,
+        timeout=30,
+        what="articles:raw and articles:stored trimmed (first trim about 5 s after start)",
+    )
+    assert pipeline.count("articles") == 5
+    assert pipeline.count("enrichments") == 5
+    assert pipeline.xlen("enriched") == 5, "my-app has read nothing: its entries must stay"
