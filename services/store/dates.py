@@ -32,6 +32,34 @@ for _num, _names in enumerate(
     for _n in _names.split():
         _MONTHS[_n.rstrip(".")] = _num
 
+# More languages, nominative and the genitive their dates use ("31 marca", "31 Μαρτίου"), one row a language.
+_MORE_MONTHS = [
+    "januari februari maart april mei juni juli augustus september oktober november december",  # nl
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",  # pl
+    "styczeń luty marzec kwiecień maj czerwiec lipiec sierpień wrzesień październik listopad grudzień",
+    "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",  # tr
+    "ocak subat mart nisan mayis haziran temmuz agustos eylul ekim kasim aralik",
+    # el, genitive then nominative
+    "ιανουαρίου φεβρουαρίου μαρτίου απριλίου μαΐου ιουνίου ιουλίου αυγούστου σεπτεμβρίου οκτωβρίου νοεμβρίου "
+    "δεκεμβρίου",
+    "ιανουάριος φεβρουάριος μάρτιος απρίλιος μάιος ιούνιος ιούλιος αύγουστος σεπτέμβριος οκτώβριος νοέμβριος "
+    "δεκέμβριος",
+    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",  # uk
+    "ledna února března dubna května června července srpna září října listopadu prosince",  # cs
+    "januari februari mars april maj juni juli augusti september oktober november december",  # sv
+    "januar februar mars april mai juni juli august september oktober november desember",  # no
+    "januari februari maret april mei juni juli agustus september oktober november desember",  # id
+    "ianuarie februarie martie aprilie mai iunie iulie august septembrie octombrie noiembrie decembrie",  # ro
+    "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",  # ar
+    "ينابر فبراير مارس إبريل مايو يونيه يوليه أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
+    "ינואר פברואר מרץ אפריל מאי יוני יולי אוגוסט ספטמבר אוקטובר נובמבר דצמבר",  # he
+    "בינואר בפברואר במרץ באפריל במאי ביוני ביולי באוגוסט בספטמבר באוקטובר בנובמבר בדצמבר",
+]
+for _row in _MORE_MONTHS:
+    for _num, _n in enumerate(_row.split(), start=1):
+        if _MONTHS.setdefault(_n, _num) != _num:
+            raise AssertionError(f"month name {_n!r} means two months")
+
 _WEEKDAYS = set(
     [
         "monday",
@@ -96,6 +124,16 @@ _WEEKDAYS = set(
         "суббота",
         "субботу",
         "воскресенье",
+        # nl, pl, tr, el, uk, sv, id, pt ("segunda-feira" splits at the hyphen), ar
+        *["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+        *["poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela"],
+        *["pazartesi", "salı", "çarşamba", "perşembe", "cuma", "cumartesi", "pazar"],
+        *["δευτέρα", "τρίτη", "τετάρτη", "πέμπτη", "παρασκευή", "σάββατο", "κυριακή"],
+        *["понеділок", "вівторок", "середа", "четвер", "пʼятниця", "п'ятниця", "субота", "неділя"],
+        *["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"],
+        *["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"],
+        *["segunda", "terça", "terca", "quarta", "quinta", "sexta", "feira"],
+        *["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
     ]
 )
 _FILLER = {
@@ -115,6 +153,34 @@ _FILLER = {
     "года",
     "published",
     "updated",
+    "posted",
+    "last",
+    "modified",
+    "ore",  # Italian "alle ore 11:59"
+    "alle",
+    "às",  # Portuguese "às 11:59"
+    "as",
+    "publié",
+    "publie",
+    "mis",  # French "mis à jour le"
+    "jour",
+    "publicado",
+    "actualizado",
+    "pubblicato",
+    "aggiornato",
+    "veröffentlicht",
+    "aktualisiert",
+    "stand",  # German "Stand: 31.03.2021"
+    "опубликовано",
+    "обновлено",
+    "om",  # Dutch "om 11:59 uur"
+    "uur",
+    "roku",  # Polish "31 marca 2021 r."
+    "r",
+    "saat",  # Turkish
+    "στις",  # Greek "at"
+    "kl",  # Scandinavian "kl. 11:59"
+    "pukul",  # Indonesian
     "den",
     "the",
     "of",
@@ -144,10 +210,17 @@ _ZONES = {
     "oesz": 180,
 }
 
+# US zone names that do not say whether summer time applies ("11:59 a.m. ET"): a zone, with no offset to keep.
+_ZONES_WITHOUT_OFFSET = {"et", "ct", "mt", "pt"}
+
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|[+-]\d{2}:?\d{2}|utc|gmt)?$"
 )
-_NUMERIC = re.compile(r"^(\d{1,2})([./])(\d{1,2})\2(\d{4})$")
+_NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
+_NUMERIC_YEAR_FIRST = re.compile(r"^(\d{4})([./])(\d{1,2})\2(\d{1,2})$")  # 2021/03/31, 2021.03.31: always Y M D
+# Chinese, Japanese and Korean: 2021年3月31日, 2021년 3월 31일 (one token, or one per part)
+_CJK_DATE = re.compile(r"^(\d{4})[年년](\d{1,2})[月월](\d{1,2})[日일]$")
+_CJK_PART = re.compile(r"^(\d{1,4})([年년月월日일])$")
 _TIME = re.compile(r"^(\d{1,2})[:h](\d{2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$")
 _YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _YEAR = re.compile(r"\d{4}")
@@ -233,9 +306,22 @@ def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one bran
         bare = tok.rstrip(".:")
         if (m := _NUMERIC.match(tok)) and day is None:
             a, b = int(m[1]), int(m[3])
-            if m[2] == "/" and a <= 12 and b <= 12 and a != b:
+            either_order = m[2] in "/-"  # "." is day first everywhere it is used; "/" and "-" are not
+            if either_order and a <= 12 and b <= 12 and a != b:
                 return None  # 03/04/2021: month-first or day-first cannot be told
-            day, month, year = (b, a, int(m[4])) if m[2] == "/" and b > 12 else (a, b, int(m[4]))
+            day, month, year = (b, a, int(m[4])) if either_order and b > 12 else (a, b, int(m[4]))
+        elif (m := _NUMERIC_YEAR_FIRST.match(tok) or _CJK_DATE.match(tok)) and day is None:
+            year, month, day = int(m[1]), int(m[3] if m.re is _NUMERIC_YEAR_FIRST else m[2]), int(m[m.re.groups])
+        elif m := _CJK_PART.match(tok):
+            value, unit = int(m[1]), m[2]
+            if unit in "年년" and year is None:
+                year = value
+            elif unit in "月월" and month is None:
+                month = value
+            elif unit in "日일" and day is None:
+                day = value
+            else:
+                return None
         elif (m := _YMD.fullmatch(tok)) and day is None:
             year, month, day = int(m[1]), int(m[2]), int(m[3])
         elif (m := _TIME.match(tok.removeprefix("-"))) and time is None:  # "2021 -11:59": a dash, not a sign
@@ -249,7 +335,7 @@ def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one bran
             year = int(bare)
         elif (m2 := _DAY.fullmatch(bare)) and day is None:
             day = int(m2[1])
-        elif bare in _WEEKDAYS or bare in _FILLER:
+        elif bare in _WEEKDAYS or bare in _FILLER or (bare in _ZONES_WITHOUT_OFFSET and time is not None):
             continue
         elif (off := _offset(bare)) is not None and offset is None:
             offset = off

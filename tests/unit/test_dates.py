@@ -448,3 +448,86 @@ def test_parse_date_never_raises_and_whatever_it_returns_renders(line: str) -> N
     parsed = parse_date(line)
     if parsed is not None:
         assert parsed.iso()
+
+
+# --- more layouts: numeric orders, CJK, Italian and Portuguese, "posted/updated" words -------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("2021/03/31 11:59", SEED_WALL),  # year first: always year, month, day
+        ("2021.03.31 11:59", SEED_WALL),
+        ("31-03-2021 11:59", SEED_WALL),  # day first: 31 cannot be a month
+        ("03-31-2021 11:59", SEED_WALL),  # month first: 31 cannot be a month
+        ("2021年3月31日 11:59", SEED_WALL),
+        ("2021年 3月 31日 11:59", SEED_WALL),
+        ("2021년 3월 31일 11:59", SEED_WALL),
+        ("31 marzo 2021 ore 11:59", SEED_WALL),
+        ("mercoledì 31 marzo 2021 alle ore 11:59", SEED_WALL),
+        ("31 de março de 2021 às 11:59", SEED_WALL),
+        ("Posted on 31 March 2021 11:59", SEED_WALL),
+        ("Last updated: March 31, 2021 11:59", SEED_WALL),
+        ("Mis à jour le 31 mars 2021 à 11h59", SEED_WALL),
+        ("Stand: 31.03.2021, 11:59 Uhr", SEED_WALL),
+        ("Обновлено 31 марта 2021, 11:59", SEED_WALL),
+    ],
+)
+def test_more_layouts_give_the_seed_wall_time(line: str, expected: datetime) -> None:
+    parsed = parse_date(line)
+    assert parsed is not None, f"{line!r} was not recognised as a date"
+    assert parsed.wall == expected
+    assert parsed.offset_min is None
+
+
+def test_us_zone_names_without_summer_time_keep_the_time_and_invent_no_offset() -> None:
+    parsed = parse_date("Updated March 31, 2021 11:59 a.m. ET")
+    assert parsed is not None
+    assert parsed.wall == SEED_WALL
+    assert parsed.offset_min is None  # ET is EST or EDT: the line does not say which
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "03-04-2021",  # either order: never a guess, with hyphens as with slashes
+        "2021年13月31日",  # no month 13
+        "2021年3月",  # no day
+        "ET 2021",
+        "Posted on Twitter",
+        "2021/2022 season",
+    ],
+)
+def test_these_are_not_dates(line: str) -> None:
+    assert parse_date(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Τετάρτη 31 Μαρτίου 2021 - 11:59",  # el
+        "środa, 31 marca 2021 r., 11:59",  # pl
+        "31 Mart 2021 Çarşamba 11:59",  # tr
+        "woensdag 31 maart 2021 om 11:59 uur",  # nl
+        "31 березня 2021, 11:59",  # uk
+        "31. března 2021 11:59",  # cs
+        "onsdag 31 mars 2021 kl. 11:59",  # sv
+        "Rabu, 31 Maret 2021 pukul 11:59",  # id
+        "31 martie 2021, 11:59",  # ro
+        "الأربعاء 31 مارس 2021 11:59",  # ar
+        "31 במרץ 2021 11:59",  # he
+        "quarta-feira, 31 de março de 2021 às 11:59",  # pt
+    ],
+)
+def test_date_lines_in_more_languages(line: str) -> None:
+    assert _wall(line) == SEED_WALL
+
+
+def test_every_month_name_means_one_month() -> None:
+    """The month table is built from per-language rows; a name two languages use must agree."""
+    from services.store import dates
+
+    for name, number in dates._MONTHS.items():
+        assert 1 <= number <= 12, name
+    assert dates._MONTHS["mart"] == dates._MONTHS["μαρτίου"] == dates._MONTHS["marca"] == 3
+    assert dates._MONTHS["maj"] == dates._MONTHS["mai"] == 5
