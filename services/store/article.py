@@ -10,7 +10,7 @@ from datetime import datetime
 from services.store.dates import ParsedDate
 
 MAX_HEADLINE = 400
-STORY_CODE = re.compile(r"^story\s*code\s*[:：#]?\s*([A-Za-z0-9][\w-]{0,63})\s*$", re.IGNORECASE)
+STORY_CODE = re.compile(r"^story\s*code\s*[:：#\-–—]?\s*([A-Za-z0-9][\w-]{0,63})\s*$", re.IGNORECASE)
 _CODE_VALUE = re.compile(r"[A-Za-z0-9][\w-]{0,63}")
 _LANGUAGE = re.compile(r"([a-z]{2})(?:[-_][a-z0-9]{1,8})*")
 

@@ -73,7 +73,7 @@ def test_crlf_bom_and_blank_line_variants_parse_to_the_same_article(variant: str
     "line",
     ["Story Code : 924469", "Story Code: 924469", "Story Code:924469", "Story code : 924469", "STORY CODE: 924469",
      "StoryCode:924469", "Story Code   :   924469", "Story Code 924469", "Story Code #924469", "Story Code： 924469",
-     "  Story Code : 924469  "],
+     "  Story Code : 924469  ", "Story Code - 924469", "Story Code – 924469", "Story Code—924469"],
 )  # fmt: skip
 def test_story_code_spacing_and_case_variants_are_recognised(line: str) -> None:
     article = _article(SEED.replace("Story Code : 924469", line))
