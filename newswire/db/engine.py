@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import threading
 import time
 import weakref
@@ -51,6 +52,17 @@ def parse_url(raw: str) -> URL:
     return url
 
 
+class JSONText(str):
+    """A value for a JSON column that is JSON text already (e.g. a pydantic model_dump_json()):
+    written as it is, instead of turned into Python objects and serialised again."""
+
+    __slots__ = ()
+
+
+def _json_serializer(value: Any) -> str:
+    return value if isinstance(value, JSONText) else json.dumps(value)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets store and enrich write while readers read; NORMAL is durable across
@@ -64,7 +76,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_engine(raw_url: str) -> Engine:
     url = parse_url(raw_url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": _json_serializer}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             folder = Path(url.database).parent

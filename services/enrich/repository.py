@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, select
 
 from newswire.contracts import ArticleStored, Enrichment
-from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator, write_transaction
+from newswire.db.engine import JSONText, first_per_key, insert_new, owners, split_by_creator, write_transaction
 from newswire.db.tables import CountryMentionRow, EnrichmentRow, EntityMentionRow
 
 ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
@@ -50,7 +50,7 @@ def enrichment_row(c: Candidate, now: datetime) -> dict[str, Any]:
         "tone": e.tone.tone if e.tone else None,
         "near_duplicate_of": dup.article_id if dup else None,
         "near_duplicate_similarity": dup.similarity if dup else None,
-        "data": e.model_dump(mode="json"),
+        "data": JSONText(e.model_dump_json()),  # serialised once, by pydantic-core
         "minhash": c.signature,
         "source_entry_id": c.entry_id,
         "enriched_at": now,

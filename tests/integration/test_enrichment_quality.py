@@ -218,10 +218,10 @@ def test_mentions_are_stored_with_the_enrichment_and_queryable_by_indexed_sql(da
     import asyncio
     from datetime import UTC, datetime
 
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert, select, text
 
     from newswire.contracts import ArticleStored, content_hash, new_correlation_id
-    from newswire.db.tables import ArticleRow
+    from newswire.db.tables import ArticleRow, EnrichmentRow
     from newswire.service import open_database
     from services.enrich import dedup
     from services.enrich.enrichers import analyse
@@ -279,6 +279,12 @@ def test_mentions_are_stored_with_the_enrichment_and_queryable_by_indexed_sql(da
         assert row[0] is not None and row[0] < 0
         data = row[1] if isinstance(row[1], dict) else json.loads(row[1])
         assert data["entities"]["persons"][0]["name"] == "Vladimir Putin"
+        assert data == json.loads(e.model_dump_json())  # the whole enrichment, as a JSON object (not a string)
+        with engine.connect() as conn:  # and through the JSON column type, as SQLAlchemy reads it back
+            typed = conn.execute(
+                select(EnrichmentRow.data).where(EnrichmentRow.article_id == seed_id)  # type: ignore[arg-type]
+            ).scalar_one()
+        assert typed == data
         window = warm_window(repo, 100, 0.8)  # a restarted process sees what was enriched before it
         assert len(window) == len(batch)
         assert window.nearest("new", dedup.signature(article.body)) == (seed_id, 1.0)  # type: ignore[arg-type]
