@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from newswire.contracts import ArticleStored, Enrichment
 from newswire.db.engine import JSONText, first_per_key, insert_new, owners, split_by_creator, write_transaction
@@ -84,6 +84,20 @@ def mention_rows(c: Candidate) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return list(entities.values()), countries
 
 
+def _committed(conn: Connection, keys: list[str]) -> dict[str, Enrichment]:
+    """The enrichments stored for keys (rows of enricher 0.1 have no data: left out)."""
+    if not keys:
+        return {}
+    t = ENRICHMENTS
+    rows = conn.execute(select(t.c.article_id, t.c.data).where(t.c.article_id.in_(keys)))
+    return {str(k): Enrichment.model_validate(data) for k, data in rows if data}
+
+
+def _as_committed(c: Candidate, committed: dict[str, Enrichment]) -> Candidate:
+    enrichment = committed.get(c.stored.article_id)
+    return c if enrichment is None else replace(c, enrichment=enrichment)
+
+
 def _key(c: Candidate) -> str:
     return c.stored.article_id
 
@@ -113,7 +127,12 @@ class EnrichmentRepository:
             if country_rows:
                 conn.execute(COUNTRY_MENTIONS.insert(), country_rows)
             existing = owners(conn, ENRICHMENTS, "article_id", [k for k in first if k not in inserted])
-        return SaveResult(*split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry))
+            # A redelivery (this entry created the row before a crash) re-emits what was committed:
+            # enriching again could differ (the near-duplicate window is not what it was).
+            redelivered = [k for k, creator in existing.items() if creator == first[k].entry_id]
+            committed = _committed(conn, redelivered)
+        emit, duplicates = split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry)
+        return SaveResult([_as_committed(c, committed) for c in emit], duplicates)
 
     def recent_signatures(self, limit: int) -> list[tuple[str, bytes]]:
         """The MinHash signatures of the `limit` latest enrichments, oldest first (to warm a window)."""

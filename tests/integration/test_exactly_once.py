@@ -672,3 +672,39 @@ async def test_subscriber_works_on_two_batches_at_once_and_stops_without_startin
 
 async def _eq(value: Awaitable[int], expected: int) -> bool:
     return await value == expected
+
+
+async def test_enrich_redelivery_re_emits_the_committed_enrichment_not_a_new_one(rig: Rig) -> None:
+    """Killed between the database commit and the emit; the consumer that takes the entry over
+    would enrich it differently (its near-duplicate window holds an earlier twin of the article).
+    The event it emits is the enrichment that was committed, so events and rows agree."""
+    from services.enrich import dedup
+    from services.enrich.enrichers import analyse
+
+    entry_id, fields = await _stored_event(rig, 62)
+    crashed = await rig.consumer("enrich-crashed", stage="enrich")
+    await crashed.handler(await rig.read(crashed))  # committed, killed before emit
+    [(committed,)] = rig.rows("SELECT data FROM enrichments")
+    committed = committed if isinstance(committed, dict) else json.loads(committed)
+    assert committed["near_duplicate_of"] is None
+
+    event = json.loads(fields[DATA_FIELD])
+    _, signature = analyse(event["headline"], event["body"], event["published_at"])
+    assert signature is not None
+    twin_window = dedup.Window()
+    twin_window.add("0" * 64, signature)
+    stopping = asyncio.Event()
+    handler = EnrichHandler(
+        repository=EnrichmentRepository(rig.engine), streams=rig.streams, stopping=stopping, log=LOG, window=twin_window
+    )
+    rescuer = await rig.consumer("enrich-rescuer", stage="enrich", handler=handler, stopping=stopping)
+
+    async def settled() -> bool:
+        return await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
+
+    await reclaim_until(rescuer, settled, what="the enrich entry reclaimed and acked")
+
+    [enriched] = await rig.events(rig.streams.enriched)
+    assert enriched["enrichment"]["near_duplicate_of"] is None, "re-enriched instead of re-emitting the commit"
+    assert enriched["enrichment"] == committed
+    assert rig.rows("SELECT source_entry_id FROM enrichments") == [(entry_id,)]
