@@ -3,8 +3,10 @@
 One reader for the layouts crawlers emit; the first key that holds a usable value wins:
 - news-please: title, maintext, date_publish ("2021-03-31 11:59:00"), language, url;
 - newspaper3k: title, text, publish_date, meta_lang, url;
+- trafilatura: title, text, date, language, source (the URL);
 - generic / schema.org: headline, body/content/article/articleBody, published_at/datePublished/
-  published/pubDate/date, language/lang/inLanguage, story_code/storyCode, url/link.
+  published/pubDate/date, language/lang/inLanguage, story_code/storyCode, url/link;
+- wrapped: a JSON-LD @graph (its NewsArticle/Article/BlogPosting node), or {"article": {...}}.
 A body is a string (paragraphs split on blank lines, or one per line when it has none), a
 list of paragraph strings, or HTML (read like a saved page's body). A date is what
 services.store.dates reads, or a Unix timestamp (UTC); an unreadable date is None.
@@ -36,7 +38,7 @@ DATE_KEYS = ("date_publish", "publish_date", "published_at", "datePublished", "d
              "pubDate", "date")  # fmt: skip
 LANGUAGE_KEYS = ("language", "lang", "meta_lang", "inLanguage")
 STORY_CODE_KEYS = ("story_code", "storyCode")
-URL_KEYS = ("url", "link")
+URL_KEYS = ("url", "link", "source")  # trafilatura's JSON puts the page's URL in "source"
 _HTML_BODY = re.compile(r"<(?:p|br|div|h[1-6]|ul|ol|li|blockquote|section|article)\b[^>]*>", re.IGNORECASE)
 
 
@@ -57,7 +59,29 @@ def parse_json(text: str) -> ParsedArticle | Rejection | None:
         data = data[0]
     if not isinstance(data, dict):
         return Rejection("not_an_article", f"a JSON {type(data).__name__}, not an article object")
-    return _article(data)
+    return _article(_unwrapped(data))
+
+
+_ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "report", "analysisnewsarticle")
+
+
+def _unwrapped(doc: dict[str, object]) -> dict[str, object]:
+    """The article object of a document that holds it: a schema.org JSON-LD @graph (its *Article node),
+    or a wrapper whose "article" is an object ({"article": {...}})."""
+    graph = doc.get("@graph")
+    if isinstance(graph, list):
+        for node in graph:
+            if isinstance(node, dict) and _is_article_type(node.get("@type")):
+                return node
+    inner = doc.get("article")
+    if isinstance(inner, dict) and not any(key in doc for key in HEADLINE_KEYS):
+        return inner
+    return doc
+
+
+def _is_article_type(value: object) -> bool:
+    kinds = value if isinstance(value, list) else [value]
+    return any(isinstance(k, str) and k.rsplit("/", 1)[-1].lower() in _ARTICLE_TYPES for k in kinds)
 
 
 def _article(doc: dict[str, object]) -> ParsedArticle | Rejection:
@@ -78,8 +102,16 @@ def _article(doc: dict[str, object]) -> ParsedArticle | Rejection:
         paragraphs,
         story_code=story_code,
         language=next((c for key in LANGUAGE_KEYS if (c := language_code(_text(doc.get(key))))), None),
-        url=next((u.strip() for key in URL_KEYS if (u := _text(doc.get(key))) and u.strip()), None),
+        url=next((u.strip() for key in URL_KEYS if (u := _text(doc.get(key))) and _usable_url(key, u)), None),
     )
+
+
+def _usable_url(key: str, value: str) -> bool:
+    """Any url/link given; "source" only when it is a web address (a publication's name in some
+    layouts, the page's URL in trafilatura's)."""
+    if key != "source":
+        return bool(value.strip())
+    return value.strip().lower().startswith(("http://", "https://"))
 
 
 def _text(value: object) -> str | None:

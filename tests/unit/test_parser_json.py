@@ -279,3 +279,61 @@ def test_any_article_rendered_as_news_please_json_parses_back(
     assert article.published_at == wall
     assert article.published_iso == (wall.isoformat() if wall else None)
     assert article.language == language
+
+
+# --- wrapped and other crawlers' layouts ---------------------------------------------------------------------------
+
+
+def test_a_json_ld_graph_gives_its_news_article_node() -> None:
+    doc = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebPage", "name": "World news", "url": "https://news.example.com/world"},
+            {
+                "@type": ["NewsArticle"],
+                "headline": "Ministers Meet Over Trade",
+                "articleBody": "First paragraph.\n\nSecond paragraph.",
+                "datePublished": "2021-03-31T11:59:00+02:00",
+                "inLanguage": "en-GB",
+                "url": "https://news.example.com/world/trade",
+            },
+        ],
+    }
+    article = parse(json.dumps(doc))
+    assert isinstance(article, ParsedArticle), article
+    assert article.headline == "Ministers Meet Over Trade"
+    assert article.paragraphs == ("First paragraph.", "Second paragraph.")
+    assert article.published_iso == "2021-03-31T11:59:00+02:00"
+    assert (article.language, article.url) == ("en", "https://news.example.com/world/trade")
+
+
+def test_an_article_object_inside_a_wrapper_is_the_article() -> None:
+    doc = {"status": "ok", "article": {"title": "Wrapped Headline", "text": "The body.", "date": "2021-03-31"}}
+    article = parse(json.dumps(doc))
+    assert isinstance(article, ParsedArticle), article
+    assert (article.headline, article.paragraphs, article.published_iso) == (
+        "Wrapped Headline",
+        ("The body.",),
+        "2021-03-31",
+    )
+
+
+def test_trafilatura_json_gives_the_url_from_source_but_a_publication_name_is_no_url() -> None:
+    doc = {
+        "title": "T",
+        "text": "Body.",
+        "date": "2021-03-31",
+        "source": "https://news.example.com/a",
+        "hostname": "news.example.com",
+    }
+    article = parse(json.dumps(doc))
+    assert isinstance(article, ParsedArticle) and article.url == "https://news.example.com/a"
+    named = parse(json.dumps({"title": "T", "text": "Body.", "source": "Reuters"}))
+    assert isinstance(named, ParsedArticle) and named.url is None
+
+
+def test_a_graph_without_an_article_node_is_rejected_with_its_reason() -> None:
+    doc = {"@context": "https://schema.org", "@graph": [{"@type": "WebPage", "name": "Home"}]}
+    rejected = parse(json.dumps(doc))
+    assert isinstance(rejected, Rejection)
+    assert rejected.reason == "not_an_article"
