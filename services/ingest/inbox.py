@@ -15,11 +15,14 @@ Watcher); downstream is idempotent on the content hash either way.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,7 +30,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from newswire.settings import ConfigError
 from services.ingest.config import IngestSettings
@@ -221,17 +224,16 @@ class Inbox:
         if self.done_policy == "keep":
             # Back to where the user put it (a rename keeps its mtime, so the watcher's record of
             # what it published still matches); a file that appeared there meanwhile keeps its place.
-            dest = _free_name(os.path.join(self.root, claimed.source_name))
+            dest = os.path.join(self.root, claimed.source_name)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
         else:
             day = time.strftime("%Y-%m-%d", time.gmtime())
-            dest = _free_name(os.path.join(self.done, day, claimed.source_name))
+            dest = os.path.join(self.done, day, claimed.source_name)
             parent = os.path.dirname(dest)
             if parent not in self._made:
                 os.makedirs(parent, exist_ok=True)
                 self._made.add(parent)
-        os.rename(claimed.path, dest)
-        return dest
+        return _move(claimed.path, dest)
 
     def reject(self, claimed: Claimed, *, reason: str, detail: str, file_sha256: str | None) -> Path:
         """Move the file to the error folder with <name>.error.json beside it."""
@@ -325,11 +327,55 @@ def _safe_name(name: str) -> str:
 
 def _free_name(path: str) -> str:
     """path, or path with .1, .2 ... before its suffix when something is there already."""
-    if not os.path.lexists(path):
-        return path
-    taken = Path(path)
-    stem, suffix = taken.stem, taken.suffix
-    n = 1
-    while os.path.lexists(candidate := taken.with_name(f"{stem}.{n}{suffix}")):
+    candidate, n = path, 0
+    while os.path.lexists(candidate):
         n += 1
-    return str(candidate)
+        candidate = _numbered(path, n)
+    return candidate
+
+
+def _numbered(path: str, n: int) -> str:
+    """name.txt -> name.<n>.txt (the name _free_name and _move give a file whose name was taken)."""
+    taken = Path(path)
+    return str(taken.with_name(f"{taken.stem}.{n}{taken.suffix}"))
+
+
+def _load_renameat2() -> Any:
+    """libc's renameat2 (Linux), to rename without replacing in one atomic step; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_renameat2 = _load_renameat2()
+_AT_FDCWD, _RENAME_NOREPLACE = -100, 1
+
+
+def _move(src: str, dest: str) -> str:
+    """Rename src to dest, or to dest numbered .1, .2 ... when a file is there: never over another
+    file, even when two watchers archive the same name at once (RENAME_NOREPLACE: one system call
+    instead of a check and a rename). Where the kernel or the filesystem lacks it: check, then rename."""
+    global _renameat2  # noqa: PLW0603 - switched off once for good when the filesystem refuses the flag
+    if _renameat2 is not None:
+        raw_src, candidate, n = os.fsencode(src), dest, 0
+        while True:
+            if _renameat2(_AT_FDCWD, raw_src, _AT_FDCWD, os.fsencode(candidate), _RENAME_NOREPLACE) == 0:
+                return candidate
+            err = ctypes.get_errno()
+            if err == errno.EEXIST:
+                n += 1
+                candidate = _numbered(dest, n)
+            elif err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                _renameat2 = None
+                break
+            else:
+                raise OSError(err, os.strerror(err), src, None, candidate)
+    final = _free_name(dest)
+    os.rename(src, final)
+    return final

@@ -303,3 +303,29 @@ def test_texts_that_normalise_differently_hash_differently(a: str, b: str) -> No
 def test_normalise_text_drops_bom_unifies_line_ends_and_trims() -> None:
     assert normalise_text("\ufeff  a\r\nb\rc\n\n") == "a\nb\nc"
     assert normalise_text("a\u00a0b") == "a\u00a0b"  # inner characters untouched
+
+
+def test_correlation_ids_are_32_hex_digits_unique_and_differ_in_a_forked_child() -> None:
+    import subprocess
+    import sys
+
+    from newswire.contracts import new_correlation_id
+
+    ids = [new_correlation_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    # A fresh interpreter forks (single-threaded there): the child's next id is not the parent's next id.
+    script = (
+        "import os\n"
+        "from newswire.contracts import new_correlation_id as n\n"
+        "n()\n"
+        "r, w = os.pipe()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.write(w, n().encode()); os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print(os.read(r, 64).decode(), n())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    child, parent = out.stdout.split()
+    assert child[:16] != parent[:16], "a forked child repeats its parent's ids"
