@@ -96,10 +96,13 @@ def paragraphs_of_text(text: str) -> tuple[str, ...]:
 
 
 def lift_story_code(paragraphs: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
-    """A `Story Code : 924469` line among the first paragraphs is the story code, not body text."""
+    """A `Story Code : 924469` line opening one of the first paragraphs is the story code, not body text
+    (the seed layout puts the body's first line right under it, in the same paragraph)."""
     for i, paragraph in enumerate(paragraphs[:3]):
-        if m := STORY_CODE.match(paragraph):
-            return m[1], paragraphs[:i] + paragraphs[i + 1 :]
+        first, _, rest = paragraph.partition("\n")
+        if m := STORY_CODE.match(first):
+            kept = (rest,) if rest.strip() else ()
+            return m[1], paragraphs[:i] + kept + paragraphs[i + 1 :]
     return None, paragraphs
 
 

@@ -14,11 +14,18 @@ articles pay nothing for the other layouts:
     <headline>             kept verbatim
     Story Code : <id>      optional
     <body paragraphs separated by blank lines>
+
+  The lines above the body may come in any order (a story code first, the date under the
+  headline), and may be labelled as mail and Markdown exports write them: `Title:`/`Subject:`,
+  `Date:`, `By:`/`Author:`/`From:`/`Source:` (left out: not the article's text), `URL:`,
+  `Language:`; a Markdown `# ` heading mark and emphasis around a line are not part of it. A
+  story code line among the first paragraphs (after a byline, say) is lifted out of the body.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from newswire.contracts import normalise_text
 from services.store.article import (
@@ -27,6 +34,8 @@ from services.store.article import (
     ParsedArticle,
     Rejection,
     build,
+    language_code,
+    lift_story_code,
     paragraphs_of_lines,
 )
 from services.store.dates import parse_date
@@ -74,25 +83,91 @@ def _markup(text: str) -> ParsedArticle | Rejection | None:
     return parse_html(text)
 
 
+# Header lines a plain-text article may open with, in any order, before or after its headline.
+_LABEL = re.compile(
+    r"^(title|headline|subject|date|dateline|published|updated|by|byline|author|authors|from|source|url|link"
+    r"|language|lang)\s*[:：]\s*(.*)$",
+    re.IGNORECASE,
+)
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_EMPHASIS = ("***", "**", "__", "*", "_")
+HEADER_LINES = 8  # lines examined for the headline and its header fields before the body starts
+
+
 def _parse_plain(text: str) -> ParsedArticle | Rejection:
     lines = [line.strip() for line in text.split("\n")]
     nonblank = [i for i, line in enumerate(lines) if line]
+    found: dict[str, Any] = {}
     pos = 0
-    date = parse_date(lines[nonblank[pos]])
-    if date is not None:
+    while pos < len(nonblank) and pos < HEADER_LINES:
+        line = lines[nonblank[pos]]
+        field = _header_field(line)
+        if field is None:
+            if "headline" in found:
+                break  # the first line that is neither headline nor a header field: the body starts
+            field = ("headline", _plain_headline(line))
+        kind, value = field
+        if kind in found and kind != "skip":
+            break  # a second date (or code...) is body text, not a header
+        if kind == "headline" and len(value) > MAX_HEADLINE:
+            return Rejection("no_headline", f"first text line is {len(value)} characters: not a headline")
+        found[kind] = value
         pos += 1
-    if pos >= len(nonblank):
-        return Rejection("no_headline", "a date line and nothing after it")
-    headline = lines[nonblank[pos]]
-    pos += 1
-    if len(headline) > MAX_HEADLINE:
-        return Rejection("no_headline", f"first text line is {len(headline)} characters: not a headline")
-    if date is None and pos < len(nonblank) and (date := parse_date(lines[nonblank[pos]])) is not None:
-        pos += 1  # some layouts put the date under the headline
-    story_code = None
-    if pos < len(nonblank) and (m := STORY_CODE.match(lines[nonblank[pos]])):
-        story_code = m[1]
-        pos += 1
+    if "headline" not in found:
+        what = "a date line and nothing after it" if "date" in found else "header lines and no headline"
+        return Rejection("no_headline", what)
     if pos >= len(nonblank):
         return Rejection("no_body", "a headline but no body text")
-    return build(headline, date, paragraphs_of_lines(lines[nonblank[pos] :]), story_code=story_code)
+    paragraphs = paragraphs_of_lines(lines[nonblank[pos] :])
+    story_code = found.get("code")
+    if story_code is None:
+        story_code, paragraphs = lift_story_code(paragraphs)  # after a byline, say
+        if not paragraphs:
+            return Rejection("no_body", "a headline but no body text")
+    return build(
+        found["headline"],
+        found.get("date"),
+        paragraphs,
+        story_code=story_code,
+        language=found.get("language"),
+        url=found.get("url"),
+    )
+
+
+def _header_field(line: str) -> tuple[str, Any] | None:
+    """What a line at the top of an article is: ("date", ParsedDate), ("code", str), ("headline", str),
+    ("url" | "language", str), ("skip", None) for bylines and the like, or None (headline or body text)."""
+    if m := STORY_CODE.match(line):
+        return "code", m[1]
+    if (date := parse_date(_unemphasised(line))) is not None:
+        return "date", date
+    m = _LABEL.match(line)
+    if m is None:
+        return None
+    key, value = m[1].lower(), m[2].strip()
+    if key in ("title", "headline", "subject"):
+        return ("headline", _plain_headline(value)) if value else ("skip", None)
+    if key in ("date", "dateline", "published", "updated"):
+        date = parse_date(_unemphasised(value))
+        if date is not None:
+            return "date", date
+        # "Date: <unreadable>" is a header (left out, never guessed); "Updated: the story was corrected" is text
+        return ("skip", None) if key in ("date", "dateline") else None
+    if key in ("url", "link"):
+        return ("url", value) if value else ("skip", None)
+    if key in ("language", "lang"):
+        code = language_code(value)
+        return ("language", code) if code else ("skip", None)
+    return "skip", None  # by, author, from, source: who wrote or sent it, not the article's text
+
+
+def _plain_headline(line: str) -> str:
+    """A headline as written, without the markup around it (a Markdown heading mark, emphasis)."""
+    return _unemphasised(_MARKDOWN_HEADING.sub("", line))
+
+
+def _unemphasised(line: str) -> str:
+    for mark in _EMPHASIS:
+        if len(line) > 2 * len(mark) and line.startswith(mark) and line.endswith(mark):
+            return line[len(mark) : -len(mark)].strip()
+    return line

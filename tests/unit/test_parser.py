@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from services.store.dates import parse_date
-from services.store.parser import MAX_HEADLINE, ParsedArticle, Rejection, parse
+from services.store.parser import _LABEL, MAX_HEADLINE, ParsedArticle, Rejection, parse
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "seeds" / "000_d7b03ab2b022693d.txt"
 SEED = SEED_PATH.read_text(encoding="utf-8")
@@ -319,6 +319,7 @@ def test_any_article_rendered_in_the_seed_layout_parses_back(
     assume(parse_date(headline) is None)
     assume(parse_date(paragraphs[0].split("\n")[0]) is None)
     assume(not paragraphs[0].lower().startswith(("story", "<")))
+    assume(not _LABEL.match(headline) and not _LABEL.match(paragraphs[0]))  # "Title: ...", "Source: ..." are headers
 
     text = f"{date[0]}{gap}\n" if date is not None else ""
     text += f"{headline}\n{gap}"
@@ -353,3 +354,67 @@ def test_parse_never_raises_and_always_gives_a_reason_or_an_article(text: str) -
         assert result.headline
         assert result.paragraphs
         assert all(p.strip() for p in result.paragraphs)
+
+
+# --- header lines in other orders, labelled, or in Markdown ---------------------------------------------------------
+
+_BODY = '"The Americans keep repeating," Peskov said.\n\nSecond paragraph, with more words.'
+_BODY_PARAGRAPHS = ('"The Americans keep repeating," Peskov said.', "Second paragraph, with more words.")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        pytest.param(f"{SEED_HEADLINE}\n\nStory Code : 924469\n\nWednesday 31 March 2021 - 11:59\n\n{_BODY}", "924469",
+                     id="headline-code-date"),
+        pytest.param(f"Story Code : 924469\n\nWednesday 31 March 2021 - 11:59\n\n{SEED_HEADLINE}\n\n{_BODY}", "924469",
+                     id="code-date-headline"),
+        pytest.param(f"Title: {SEED_HEADLINE}\nDate: Wednesday 31 March 2021 - 11:59\nStory Code: 924469\n\n{_BODY}",
+                     "924469", id="labelled"),
+        pytest.param(f"# {SEED_HEADLINE}\n\n*Wednesday 31 March 2021 - 11:59*\n\n{_BODY}", None, id="markdown"),
+        pytest.param(f"Subject: {SEED_HEADLINE}\nDate: Wednesday, 31 Mar 2021 11:59\nFrom: desk@example.com\n\n{_BODY}",
+                     None, id="mail-export"),
+        pytest.param(f"Wednesday 31 March 2021 - 11:59\n\n{SEED_HEADLINE}\n\nAuthor: John Smith\nStory Code : 924469\n"
+                     f"{_BODY}", "924469", id="author-line"),
+    ],
+)  # fmt: skip
+def test_header_lines_in_any_order_labelled_or_in_markdown(text: str, code: str | None) -> None:
+    article = _article(text)
+    assert article.headline == SEED_HEADLINE
+    assert article.published_at == datetime(2021, 3, 31, 11, 59)
+    assert article.story_code == code
+    assert article.paragraphs == _BODY_PARAGRAPHS
+
+
+def test_a_story_code_under_a_byline_is_lifted_and_the_byline_stays_in_the_body() -> None:
+    article = _article(f"{SEED_HEADLINE}\n\nBy John Smith\n\nStory Code : 924469\n{_BODY}")
+    assert article.story_code == "924469"
+    assert article.paragraphs == ("By John Smith", *_BODY_PARAGRAPHS)
+
+
+def test_an_unreadable_labelled_date_is_left_out_never_guessed() -> None:
+    article = _article(f"Title: {SEED_HEADLINE}\nDate: sometime last spring\n\n{_BODY}")
+    assert article.headline == SEED_HEADLINE
+    assert article.published_at is None
+    assert article.paragraphs == _BODY_PARAGRAPHS
+
+
+def test_labelled_language_and_url_are_kept() -> None:
+    article = _article(f"Title: {SEED_HEADLINE}\nLanguage: en-GB\nURL: https://news.example.com/a\n\n{_BODY}")
+    assert (article.language, article.url) == ("en", "https://news.example.com/a")
+
+
+def test_a_second_date_line_is_body_text() -> None:
+    article = _article(f"Wednesday 31 March 2021 - 11:59\n\n{SEED_HEADLINE}\n\n1 April 2021\n\n{_BODY}")
+    assert article.published_at == datetime(2021, 3, 31, 11, 59)
+    assert article.paragraphs == ("1 April 2021", *_BODY_PARAGRAPHS)
+
+
+def test_only_header_lines_is_no_headline() -> None:
+    rejected = parse("Date: Wednesday 31 March 2021 - 11:59\nAuthor: John Smith\n")
+    assert isinstance(rejected, Rejection) and rejected.reason == "no_headline"
+
+
+def test_an_updated_line_that_is_not_a_date_stays_in_the_body() -> None:
+    article = _article(f"{SEED_HEADLINE}\n\nUpdated: the minister's name was corrected.\n\n{_BODY}")
+    assert article.paragraphs == ("Updated: the minister's name was corrected.", *_BODY_PARAGRAPHS)
