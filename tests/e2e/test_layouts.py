@@ -31,6 +31,30 @@ CASES: list[tuple[str, bytes, dict[str, object]]] = [
         {"headline": "Headline Without Anything Else", "story_code": None, "published_at": None, "lang": "en"},
     ),
     (
+        "mail-export.txt",
+        f"Subject: Labelled Header Headline\nDate: 31.03.2021 11:59\nFrom: desk@example.com\n\n{SEED_BODY}\n".encode(),
+        {
+            "headline": "Labelled Header Headline",
+            "story_code": None,
+            "published_at": "2021-03-31T11:59:00",
+            "lang": "en",
+        },
+    ),
+    (
+        "greek-cp1253-code-first.txt",
+        (
+            "Story Code : 1005\n\nΤετάρτη 31 Μαρτίου 2021 - 11:59\n\nΣύνοδος κορυφής στην Αθήνα για το εμπόριο\n\n"
+            "Η κυβέρνηση πραγματοποίησε σήμερα σύνοδο κορυφής στην Αθήνα για το εμπόριο και την ασφάλεια. "
+            "Ο εκπρόσωπος δήλωσε ότι οι συνομιλίες ήταν εποικοδομητικές και θα συνεχιστούν τον επόμενο μήνα.\n"
+        ).encode("cp1253"),
+        {
+            "headline": "Σύνοδος κορυφής στην Αθήνα για το εμπόριο",
+            "story_code": "1005",
+            "published_at": "2021-03-31T11:59:00",
+            "lang": "el",
+        },
+    ),
+    (
         "russian-cp1251.txt",
         (
             "31 марта 2021, 11:59\n\nПесков: Россия не позволит говорить с ней с позиции силы\n\n"
