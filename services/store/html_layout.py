@@ -9,8 +9,12 @@ What the page declares about itself is read from its markup, in this order:
   site name: too many headlines hold a dash of their own.
 - publication date and time: article:published_time, og:published_time, itemprop=datePublished,
   the pubdate/publishdate/date/DC.date.issued/parsely-pub-date/sailthru.date metas,
-  <time pubdate datetime>, the JSON-LD datePublished; the first that services.store.dates
-  reads wins, offset kept as written. Nothing else (no URL, no visible text): no date is None.
+  <time pubdate datetime>, the JSON-LD datePublished, the article's dateline <time datetime>
+  (in <article>/<main>, outside its text, not marked as an update), a short block of the article
+  marked as its date (class or id with date, publish, meta or byline) whose whole text reads as a
+  date; the first that services.store.dates reads wins, offset kept as written. Then a dateline
+  block opening the extracted text ("Published: March 31, 2021 11:59") when it reads whole as a
+  date (it is dropped from the body either way). Nothing else (no URL, no date inside a sentence): no date is None.
 - language: <html lang>, og:locale, content-language; two-letter ISO 639-1 or None.
 - url: og:url, then <link rel=canonical>.
 The body is trafilatura's main text, after pruning navigation, site headers and footers,
@@ -61,9 +65,30 @@ _PRUNE = [
     f"//*[not(self::html or self::body or self::main or self::article)][contains({_LOWER}, 'cookie') or "
     f"contains({_LOWER}, 'consent') or contains({_LOWER}, 'gdpr')][string-length(normalize-space(.)) < 1500]",
     # Datelines ("Published <time>...</time>"): the extractor drops the <time> and would keep the bare label.
-    "//*[time][not(self::p or self::article or self::main or self::body or self::html)]"
-    "[string-length(normalize-space(.)) < 80]",
+    _DATELINE_BLOCKS := (
+        "//*[time][not(self::p or self::article or self::main or self::body or self::html)]"
+        "[string-length(normalize-space(.)) < 80]"
+    ),
 ]
+
+# The article's dateline: a <time datetime> in <article>/<main>, not in its text (a paragraph, list or
+# table), not marked as an update, not in comments or related links.
+_NOT_TEXT = "not(ancestor::p or ancestor::li or ancestor::td or ancestor::th or ancestor::blockquote)"
+_DATELINE_TIME = (
+    f"(//article//time | //main//time)[@datetime][{_NOT_TEXT}]"
+    "[not(contains(translate(@class, 'UPDATEMOIF', 'updatemoif'), 'updat') or "
+    "contains(translate(@class, 'UPDATEMOIF', 'updatemoif'), 'modif'))]"
+    f"[not(ancestor::*[contains({_LOWER}, 'comment') or contains({_LOWER}, 'related')])]"
+)
+
+# A short block marked as the article's date ("<p class='meta'>Published: March 31, 2021</p>"): extractors drop it
+# as boilerplate, so it is read from the page; it counts only when its whole text reads as a date.
+_DATELINE_TEXT = (
+    f"(//article//* | //main//*)[contains({_LOWER}, 'date') or contains({_LOWER}, 'publish') or "
+    f"contains({_LOWER}, 'meta') or contains({_LOWER}, 'byline')][string-length(normalize-space(.)) < 80]"
+    f"[not(contains({_LOWER}, 'updat') or contains({_LOWER}, 'modif'))]"
+    f"[not(ancestor::*[contains({_LOWER}, 'comment') or contains({_LOWER}, 'related')])]"
+)
 
 _DATE_METAS = (
     "article:published_time",
@@ -94,11 +119,17 @@ def parse_html(text: str) -> ParsedArticle | Rejection:
     headline, seen = _headline(root, metas, ld)
     if headline is None:
         return Rejection("no_headline", "an HTML page without og:title, h1 or <title>")
+    published = _published(root, metas, ld)  # before _body, which prunes the tree
     try:
         paragraphs = _body(root)
     except Exception as exc:  # noqa: BLE001 - a third-party extractor on hostile input: a reason, never a crash
         return Rejection("no_body", f"the HTML extractor failed: {type(exc).__name__}: {one_line(str(exc))[:200]}")
     while paragraphs and one_line(paragraphs[0]).casefold() in seen:
+        paragraphs = paragraphs[1:]
+    # A dateline block at the top of the text ("Published: March 31, 2021 11:59") is not article text;
+    # when the markup declared no date, it is the date (a whole line that reads as one, never a guess).
+    if paragraphs and (dateline := parse_date(paragraphs[0])) is not None:
+        published = published or dateline
         paragraphs = paragraphs[1:]
     story_code, paragraphs = lift_story_code(paragraphs)
     story_code = story_code or _story_code(root)
@@ -106,7 +137,7 @@ def parse_html(text: str) -> ParsedArticle | Rejection:
         return Rejection("no_body", "an HTML page without article text (only navigation, scripts or boilerplate)")
     return build(
         headline,
-        _published(root, metas, ld),
+        published,
         paragraphs,
         story_code=story_code,
         language=_language(root, metas),
@@ -232,6 +263,11 @@ def _date_values(root: lxml_html.HtmlElement, metas: dict[str, str], ld: list[di
     for obj in ld:
         if isinstance(value := obj.get("datePublished"), str):
             yield value
+    for el in root.xpath(_DATELINE_TIME):
+        yield el.get("datetime")
+        break  # the article's first dateline only
+    for el in root.xpath(_DATELINE_TEXT):
+        yield one_line(el.text_content())  # read only when the whole text is a date
 
 
 def _story_code(root: lxml_html.HtmlElement) -> str | None:
@@ -259,6 +295,11 @@ def _canonical(root: lxml_html.HtmlElement) -> str | None:
 def _body(root: lxml_html.HtmlElement) -> tuple[str, ...]:
     for time in root.xpath("//p//time"):
         time.drop_tag()  # a <time> in a sentence is words of it; trafilatura would delete it, words and all
+    for block in root.xpath(_DATELINE_BLOCKS):
+        if block.getparent() is not None:
+            block.drop_tree()  # "Published <time>": the label with its time
+    for time in root.xpath(f"//time[{_NOT_TEXT}]"):
+        time.drop_tree()  # a dateline between blocks: trafilatura would run the whole article into one paragraph
     document = trafilatura.bare_extraction(
         root,
         include_comments=False,

@@ -503,3 +503,62 @@ def test_any_article_rendered_as_a_simple_page_parses_back(
     assert article.paragraphs == tuple(paragraphs)
     assert article.published_iso == (date[1] if date else None)
     assert article.language == lang[:2]
+
+
+# --- datelines: a bare <time datetime> in the article, a "Published: ..." block ------------------------------------
+
+_PARAGRAPHS = (  # long enough to be an article for the extractor (a very short page is read as one block)
+    "<p>The government held a summit in Athens on Wednesday to discuss trade and security, a spokesman said.</p>"
+    "<p>Talks will resume next month in Brussels, officials added.</p>"
+    "<p>Delegates from eleven countries attended the meeting, which lasted most of the day and ended with a joint "
+    "statement on port fees, customs checks and the shipping lanes of the eastern Mediterranean.</p>"
+    "<p>Opposition parties criticised the summit as a photo opportunity, while business groups welcomed the plan "
+    "to cut waiting times at the border and promised to publish their own proposals before the next round.</p>"
+)
+_REST = 3  # paragraphs after the first
+_FIRST = "The government held a summit in Athens on Wednesday to discuss trade and security, a spokesman said."
+
+
+def _page(article: str) -> str:
+    return f"<html><head><title>Summit in Athens</title></head><body><article>{article}</article></body></html>"
+
+
+def test_a_bare_dateline_time_gives_the_date_and_does_not_run_the_text_together() -> None:
+    article = _article(_page(f"<h1>Summit in Athens</h1><time datetime='2021-03-31T11:59:00+03:00'>31 March</time>"
+                             f"{_PARAGRAPHS}"))  # fmt: skip
+    assert article.published_iso == "2021-03-31T11:59:00+03:00"
+    assert article.paragraphs[:2] == (_FIRST, "Talks will resume next month in Brussels, officials added.")
+    assert len(article.paragraphs) == 1 + _REST
+
+
+@pytest.mark.parametrize(
+    "time",
+    [
+        "<time class='updated' datetime='2021-04-02T10:00:00'>2 April</time>",  # an update, not the publication
+        "<section class='comments'><time datetime='2021-04-02T10:00:00'>2 April</time></section>",
+        "<ul><li>Earlier: <time datetime='2021-04-02'>2 April</time></li></ul>",
+    ],
+)
+def test_times_that_are_not_the_articles_dateline_give_no_date(time: str) -> None:
+    assert _article(_page(f"<h1>Summit in Athens</h1>{_PARAGRAPHS}{time}")).published_at is None
+
+
+def test_a_time_inside_a_sentence_keeps_its_words_and_is_not_the_date() -> None:
+    article = _article(_page(f"<h1>Summit in Athens</h1><p>On <time datetime='2021-03-30'>Tuesday</time> the "
+                             f"delegates arrived.</p>{_PARAGRAPHS}"))  # fmt: skip
+    assert article.published_at is None
+    assert article.paragraphs[0] == "On Tuesday the delegates arrived."
+
+
+@pytest.mark.parametrize("attrs", ["", " class='meta'", " class='article-date'", " id='publish-date'"])
+def test_a_published_block_opening_the_text_is_the_date_and_not_body_text(attrs: str) -> None:
+    article = _article(_page(f"<h1>Summit in Athens</h1><p{attrs}>Published: March 31, 2021 11:59</p>"
+                             f"{_PARAGRAPHS}"))  # fmt: skip
+    assert article.published_iso == "2021-03-31T11:59:00"
+    assert article.paragraphs[0] == _FIRST
+    assert len(article.paragraphs) == 1 + _REST
+
+
+def test_a_block_marked_as_a_date_that_is_not_only_a_date_is_no_date() -> None:
+    page = _page(f"<h1>Summit in Athens</h1><p class='meta'>By Maria Papadopoulou, March 31</p>{_PARAGRAPHS}")
+    assert _article(page).published_at is None
