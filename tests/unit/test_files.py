@@ -487,3 +487,113 @@ def test_central_european_prose_survives_its_code_pages(text: str, encoding: str
     """Polish and Czech letters that Windows-1252 lacks (ą ę ł ś ż, ř ě ů) keep the text out of cp1252."""
     result = _decoded(text.encode(encoding))
     assert result.text == text, f"decoded as {result.encoding}"
+
+
+# --- legacy encodings of many scripts, as newsroom systems still write them ------------------------------------------
+
+_SCRIPTS = {
+    "ja": "\n\n".join(
+        [
+            "2021年3月31日 11:59",
+            "東京で首脳会談が開かれた",
+            "政府は31日、東京で首脳会談を開き、貿易と安全保障について協議したと発表した。会談は約二時間続いた。",
+        ]
+    ),
+    "zh": "\n\n".join(
+        [
+            "2021年3月31日 11:59",
+            "北京举行经济论坛",
+            "国务院31日在北京举行经济论坛，讨论贸易和投资问题。与会者表示，合作将继续加强。",
+        ]
+    ),
+    "zh-tw": "\n\n".join(
+        [
+            "2021年3月31日 11:59",
+            "台北舉行經濟論壇",
+            "行政院31日在台北舉行經濟論壇，討論貿易和投資問題。與會者表示，合作將繼續加強。",
+        ]
+    ),
+    "ko": "\n\n".join(
+        [
+            "2021년 3월 31일 11:59",
+            "서울에서 정상회담 개최",
+            "정부는 31일 서울에서 정상회담을 열고 무역과 안보 문제를 논의했다고 밝혔다.",
+        ]
+    ),
+    "ar": "\n\n".join(
+        [
+            "31 مارس 2021",
+            "قمة في القاهرة",
+            "عقدت الحكومة يوم الأربعاء قمة في القاهرة لبحث التجارة والأمن، وقال المتحدث إن المحادثات كانت بناءة.",
+        ]
+    ),
+    "el": "\n\n".join(
+        [
+            "31 Μαρτίου 2021",
+            "Σύνοδος στην Αθήνα",
+            "Η κυβέρνηση πραγματοποίησε σύνοδο στην Αθήνα για το εμπόριο και την ασφάλεια, δήλωσε ο εκπρόσωπος.",
+        ]
+    ),
+    "ru": "\n\n".join(
+        [
+            "31 марта 2021, 11:59",
+            "Встреча в Москве",
+            "Правительство провело встречу в Москве, чтобы обсудить торговлю и безопасность, заявил представитель.",
+        ]
+    ),
+    "he": "\n\n".join(
+        [
+            "31 במרץ 2021",
+            "פסגה בירושלים",
+            "הממשלה קיימה פסגה בירושלים כדי לדון בסחר ובביטחון, אמר הדובר.",
+        ]
+    ),
+    "tr": "\n\n".join(
+        [
+            "31 Mart 2021",
+            "Ankara'da zirve",
+            "Hükümet, ticaret ve güvenliği "
+            "görüşmek üzere Ankara'da bir z"
+            "irve düzenlediğini açıkladı; s"
+            "özcü görüşmelerin yapıcı geçti"
+            "ğini söyledi.",
+        ]
+    ),
+    "pl": "\n\n".join(
+        [
+            "31 marca 2021",
+            "Szczyt w Warszawie",
+            "Rząd zorganizował szczyt w War"
+            "szawie, aby omówić handel i be"
+            "zpieczeństwo, powiedział rzecz"
+            "nik. Rozmowy były owocne, żółć"
+            ".",
+        ]
+    ),
+    "de": "\n\n".join(
+        [
+            "31. März 2021",
+            "Gipfel in Berlin",
+            "Die Regierung hat in Berlin ei"
+            "nen Gipfel über Handel und Sic"
+            "herheit abgehalten, sagte der "
+            "Sprecher. Die Gespräche waren "
+            "größtenteils konstruktiv.",
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("script", "encoding"),
+    [("ja", "shift_jis"), ("ja", "euc_jp"), ("zh", "gb18030"), ("zh-tw", "big5"), ("ko", "euc_kr"), ("ar", "cp1256"),
+     ("ar", "iso8859_6"), ("el", "iso8859_7"), ("el", "cp1253"), ("ru", "koi8_r"), ("ru", "cp1251"),
+     ("ru", "iso8859_5"), ("ru", "cp866"), ("he", "cp1255"), ("he", "iso8859_8"), ("tr", "cp1254"),
+     ("tr", "iso8859_9"), ("pl", "cp1250"), ("pl", "iso8859_2"), ("de", "cp1252"), ("de", "latin_1"),
+     ("de", "mac_roman")],
+)  # fmt: skip
+def test_articles_in_legacy_encodings_of_many_scripts_decode_to_their_exact_text(script: str, encoding: str) -> None:
+    text = _SCRIPTS[script]
+    decoded = decode(text.encode(encoding))
+    assert isinstance(decoded, Decoded), decoded
+    assert decoded.text == text, f"{script} in {encoding} read as {decoded.encoding}"
