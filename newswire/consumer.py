@@ -63,6 +63,7 @@ return 0
 
 IN_FLIGHT = 2  # batches a consumer works on at once: one is parsed while another is written and acked
 TRIM_EVERY_S = 60  # how often the streams this consumer looks after are trimmed
+TRIM_STEP = 10_000  # entries deleted by one XTRIM call at most (then the next call)
 FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
 FORGET_EVERY_S = 600
 
@@ -356,10 +357,22 @@ class GroupConsumer:
         for stream in self.trim:
             bound = await trim_bound(self.redis, stream, self.retention_ms)
             if bound is not None:
-                deleted[stream] = int(await self.redis.xtrim(stream, minid=bound, approximate=False))
+                deleted[stream] = await self._trim_below(stream, bound)
         if any(deleted.values()):
             self.log.info("streams_trimmed", deleted=deleted, retention_s=self.retention_ms / 1000)
         return deleted
+
+    async def _trim_below(self, stream: str, bound: str) -> int:
+        """Delete the entries below bound in bounded steps, so a long backlog (the first trim after an
+        upgrade) never holds Redis for long: whole nodes at most TRIM_STEP entries a call (XTRIM ~
+        LIMIT), then exactly what is left below bound (less than one node)."""
+        total = 0
+        while not self.stopping.is_set():
+            n = int(await self.redis.xtrim(stream, minid=bound, approximate=True, limit=TRIM_STEP))
+            total += n
+            if n == 0:  # no whole node below bound any more (a call takes whole nodes, up to the limit)
+                break
+        return total + int(await self.redis.xtrim(stream, minid=bound, approximate=False))
 
     async def forget_idle_consumers(self, idle_ms: int) -> None:
         """Remove consumers that hold nothing and were silent for idle_ms (e.g. replaced containers).

@@ -137,3 +137,36 @@ async def test_a_missing_stream_is_not_an_error(r: aioredis.Redis, prefix: str) 
     stream = prefix + "nothing-here"
     assert await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams() == {}
     assert not await r.exists(stream)
+
+
+async def test_a_long_backlog_is_trimmed_in_bounded_steps_down_to_the_exact_bound(
+    r: aioredis.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newswire.consumer
+
+    monkeypatch.setattr(newswire.consumer, "TRIM_STEP", 150)
+    stream = prefix + "raw"
+    await ensure_group(r, stream, "g1")
+    async with r.pipeline(transaction=False) as pipe:
+        for i in range(1_000):
+            pipe.xadd(stream, {"n": str(i)})
+        ids = [i.decode() for i in await pipe.execute()]
+    read = []
+    while batch := await _read(r, stream, "g1", 500):
+        read += batch
+    await r.xack(stream, "g1", *read[:-3])  # the last 3 stay pending
+    await _past(r, ids[-1])
+    calls: list[object] = []
+    real_xtrim = r.xtrim
+
+    async def counting_xtrim(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("limit"))
+        return await real_xtrim(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(r, "xtrim", counting_xtrim)
+
+    deleted = await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams()
+
+    assert deleted == {stream: 997}
+    assert await _ids(r, stream) == ids[-3:]
+    assert len(calls) > 2 and all(limit == 150 for limit in calls[:-1]), calls  # bounded calls, then one exact
