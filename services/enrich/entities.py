@@ -124,6 +124,18 @@ def _place(name: str, lang: str | None) -> Place | None:
     return place
 
 
+_COMPOUND_ADJECTIVES = ("-based", "-backed", "-led", "-owned", "-run", "-born", "-made", "-linked", "-funded")
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'“«(")
+    return not before or before[-1] in ".!?\n:"
+
+
+def _names_org(toks: list[Tok]) -> bool:
+    return " ".join(t.text for t in toks) in KNOWN_ORGS
+
+
 def _is_org(toks: list[Tok], text: str) -> bool:
     name = " ".join(t.text for t in toks)
     if name in KNOWN_ORGS or any(t.text.lower() in ORG_WORDS for t in toks):
@@ -166,6 +178,10 @@ class _Collector:
         toks = _strip_leading(toks)
         if not toks:
             return
+        if toks[-1].text.lower().endswith(_COMPOUND_ADJECTIVES):
+            return  # "the Wolfsburg-based company", "Kremlin-backed media": a description, not a name
+        if len(toks) > 1 and _sentence_start(self.text, toks[0].start) and _names_org(toks[1:]):
+            toks = toks[1:]  # "Rival BYD sold ...": the capital of the first word is the sentence's
         if _is_org(toks, self.text):
             self.orgs.append(toks)
             return

@@ -94,6 +94,8 @@ ORG_WORDS = frozenset(
         "ministry ministries council party embassy consulate parliament congress senate duma assembly court "
         "commission committee agency bank fund union organization organisation association federation institute "
         "university college corporation corp corp. inc inc. ltd ltd. llc plc company group holdings airlines "
+        "limited incorporated gmbh ag s.a. sa spa s.p.a. nv n.v. bv oyj asa motors industries technologies "
+        "pharmaceuticals pharma laboratories electric aerospace petroleum "
         "airways department office programme program administration authority bureau service services forces "
         "army navy police guard government cabinet board foundation league alliance coalition front movement "
         "network times post news journal gazette herald telegraph tribune press channel tv radio broadcasting "
@@ -109,9 +111,52 @@ KNOWN_ORGS = frozenset(
         "Kremlin Pentagon NATO UN EU OSCE OPEC WHO IMF WTO IAEA Interpol Gazprom Rosneft Reuters Bloomberg "
         "Greenpeace Amnesty Google Apple Microsoft Amazon Facebook Meta Twitter Hamas Hezbollah Taliban Boeing "
         "Airbus Tesla Élysée Kremlin ООН НАТО ЕС МИД ФСБ ЦРУ ФБР Газпром Роснефть ОБСЕ МАГАТЭ Евросоюз "
-        "Еврокомиссия Госдума Кремль Кремля Кремле"
+        "Еврокомиссия Госдума Кремль Кремля Кремле "
+        # companies
+        "Volkswagen BYD Toyota Siemens Samsung Huawei Alibaba Tencent Baidu Nvidia Intel IBM Oracle OpenAI "
+        "Anthropic Netflix Disney Walmart Pfizer Moderna AstraZeneca Novartis Roche Bayer BASF Nestlé Unilever "
+        "ExxonMobil Chevron TotalEnergies Aramco Lukoil Novatek Rosatom Sberbank Aeroflot Renault Stellantis "
+        "Nissan Hyundai Panasonic Foxconn TSMC Raytheon Rheinmetall Thales Safran Embraer Bombardier Ryanair "
+        "Lufthansa Uber Airbnb SpaceX Barclays Citigroup JPMorgan BlackRock Deloitte KPMG PwC McKinsey Glencore "
+        "Rosoboronexport Roscosmos Yandex Rostec Naftogaz Equinor Petrobras Pemex Sinopec PetroChina CNOOC "
+        # legislatures, parties, unions, agencies, blocs
+        "Bundestag Bundesrat Bundeswehr Bundesbank Knesset Histadrut Sejm Riksdag Storting Folketing Eduskunta "
+        "Majlis Europol Frontex Eurostat Eurogroup UNICEF UNESCO UNHCR UNRWA ASEAN BRICS Mercosur Likud Fatah "
+        "Hamas Houthis Daesh ISIS al-Qaeda G7 G8 G20 "
+        # news organisations
+        "BBC CNN AFP TASS Xinhua Interfax Kommersant Vedomosti Izvestia Politico Axios"
     )
-) | {"White House", "European Union", "United Nations", "Security Council", "State Department", "Quai d'Orsay"}
+) | {
+    "White House",
+    "European Union",
+    "United Nations",
+    "Security Council",
+    "State Department",
+    "Quai d'Orsay",
+    "General Electric",
+    "General Motors",
+    "General Dynamics",
+    "Goldman Sachs",
+    "Morgan Stanley",
+    "Lockheed Martin",
+    "Northrop Grumman",
+    "Al Jazeera",
+    "Federal Reserve",
+    "Red Cross",
+    "Red Crescent",
+    "Islamic State",
+    "Muslim Brotherhood",
+    "Lok Sabha",
+    "Rajya Sabha",
+    "Verkhovna Rada",
+    "Paris Saint-Germain",
+    "Real Madrid",
+    "Inter Miami",
+    "Manchester United",
+    "Manchester City",
+    "Bayern Munich",
+    "Sinn Féin",
+}
 # Regions and continents: places without one country, never people.
 REGIONS = frozenset(
     {

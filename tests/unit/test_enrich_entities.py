@@ -42,6 +42,11 @@ def test_a_given_name_inside_a_person_is_not_a_place() -> None:
         ("NATO and the Kremlin disagreed.", ["NATO", "Kremlin"]),
         ("The Bank of England held rates.", ["Bank of England"]),
         ("She told Russia's Argumenty i Fakty newspaper.", ["Argumenty i Fakty"]),
+        ("The order went to Hindustan Aeronautics Limited on Monday.", ["Hindustan Aeronautics Limited"]),
+        ("General Electric and Goldman Sachs reported profits.", ["General Electric", "Goldman Sachs"]),
+        ("The Bundestag voted. Rival BYD sold more cars than Volkswagen.", ["Bundestag", "BYD", "Volkswagen"]),
+        ("Shares in the Wolfsburg-based company fell.", []),  # a description, not a name
+        ("Siemens AG and Thyssen GmbH signed the deal.", ["Siemens AG", "Thyssen GmbH"]),
     ],
 )
 def test_organisations(text: str, orgs: list[str]) -> None:
