@@ -119,7 +119,9 @@ def _place(name: str, lang: str | None) -> Place | None:
     place = gazetteer.english().get(name)
     if place is None and lang == "fr":
         place = gazetteer.french(name)
-    if place is None and lang == "ru" and _CYRILLIC.search(name):
+    if place is None and lang == "ru" and _CYRILLIC.search(name) and " " not in name:
+        # one word: the stems match inflected forms ("России"), and a name that merely starts with a
+        # country ("США Энтони Блинкен") is a country and a person, not one place
         place = gazetteer.russian(name)
     return place
 
@@ -191,10 +193,10 @@ class _Collector:
         if titled:
             cue = True
             toks = toks[titled[-1] + 1 :]
-        else:
-            # a leading place or demonym ("России Дмитрий Песков", "Russian Vladimir Putin") is not part of a name
-            while len(toks) > 1 and _place(toks[0].text, self.lang) is not None:
-                toks = toks[1:]
+        # a leading place or demonym ("России Дмитрий Песков", "Russian Vladimir Putin", "Председатель КНР Си
+        # Цзиньпин") is not part of a name
+        while len(toks) > 1 and _place(toks[0].text, self.lang) is not None:
+            toks = toks[1:]
         if not toks:
             return
         self.person_or_place(toks, cue)

@@ -66,7 +66,9 @@ TITLES = frozenset(
         "state commissioner sheikh emir sultan ayatollah cardinal bishop archbishop patriarch rabbi "
         "representative rep. rep professor prof. prof coach captain colonel col. lieutenant commander admiral "
         "marshal leader speaker monsieur madame mme m. présidente ministre porte-parole sénateur député maire "
-        "chef premier-ministre президент министр"
+        "chef premier-ministre президент министр председатель премьер премьер-министр глава лидер генсек "
+        "госсекретарь канцлер посол спикер пресс-секретарь вице-президент вице-премьер губернатор мэр "
+        "генерал командующий депутат сенатор"
     )
 )
 

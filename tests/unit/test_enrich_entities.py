@@ -73,6 +73,20 @@ def test_russian_and_french_forms() -> None:
     assert countries("Les soldats français ont quitté le Mali pour le Niger.", "fr") == {"FR": 1, "ML": 1, "NE": 1}
 
 
+@pytest.mark.parametrize(
+    ("text", "person", "country"),
+    [
+        ("Ранее госсекретарь США Энтони Блинкен заявил о новых ограничениях.", "Энтони Блинкен", "US"),
+        ("Председатель КНР Си Цзиньпин пообещал выделить кредиты.", "Си Цзиньпин", "CN"),
+    ],
+)
+def test_a_russian_title_and_country_before_a_name_give_the_person_and_the_country(
+    text: str, person: str, country: str
+) -> None:
+    assert names(text, "persons", "ru") == [person]
+    assert countries(text, "ru") == {country: 1}
+
+
 def test_places_carry_coordinates_and_codes() -> None:
     moscow = gazetteer.english()["Moscow"]
     assert (moscow.code, moscow.kind) == ("RU", "city")
