@@ -114,14 +114,12 @@ def wait_until_reachable(engine: Engine, timeout_s: float) -> None:
 
 
 @contextmanager
-def _migration_lock(engine: Engine, conn: Connection) -> Iterator[None]:
-    """Several replicas may start at once: only one migrates at a time."""
-    if engine.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(b"newswire-migrate")})
-        yield
-        return
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: a file lock held around the whole migration, its commit included. (Held only inside
+    the transaction, it was released before the commit: a second replica then saw the tables, which
+    SQLite's DDL creates at once, but not yet the alembic_version row, and created them again.)"""
     db = engine.url.database
-    if not db or db == ":memory:":
+    if engine.dialect.name != "sqlite" or not db or db == ":memory:":
         yield
         return
     with open(f"{db}.migrate-lock", "a") as fh:
@@ -133,10 +131,14 @@ def _migration_lock(engine: Engine, conn: Connection) -> Iterator[None]:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent, safe to race)."""
+    """Bring the schema to the newest revision (idempotent, safe to race: several replicas may start
+    at once, and only one migrates at a time)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn, _migration_lock(engine, conn):
+    with _sqlite_migration_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # held until this transaction ends, commit included
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(b"newswire-migrate")})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
