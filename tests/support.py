@@ -142,3 +142,21 @@ class Pipeline:
     def count(self, table: str) -> int:
         rows = self.sql(f"SELECT count(*) FROM {table}")
         return int(rows[0][0]) if rows else 0
+
+
+def parsed_article(text: str) -> Any:
+    """parse(text), which must be an article (the parser tests' helper)."""
+    from services.store.parser import ParsedArticle, parse
+
+    result = parse(text)
+    assert isinstance(result, ParsedArticle), result
+    return result
+
+
+def parse_rejection(text: str) -> Any:
+    """parse(text), which must be a rejection."""
+    from services.store.parser import Rejection, parse
+
+    result = parse(text)
+    assert isinstance(result, Rejection), result
+    return result

@@ -11,17 +11,12 @@ from hypothesis import strategies as st
 
 from services.store.dates import parse_date
 from services.store.parser import _LABEL, MAX_HEADLINE, ParsedArticle, Rejection, parse
+from tests.support import parsed_article as _article
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "seeds" / "000_d7b03ab2b022693d.txt"
 SEED = SEED_PATH.read_text(encoding="utf-8")
 SEED_HEADLINE = "Russia Will Not Allow Americans to Speak to It from Position of Force: Spokseman"
 PROPS = settings(max_examples=150, deadline=None)
-
-
-def _article(text: str) -> ParsedArticle:
-    result = parse(text)
-    assert isinstance(result, ParsedArticle), result
-    return result
 
 
 # --- the seed --------------------------------------------------------------------------------------------------

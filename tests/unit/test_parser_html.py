@@ -13,22 +13,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from services.store.article import STORY_CODE
-from services.store.parser import ParsedArticle, Rejection, parse
+from tests.support import parse_rejection as _rejection
+from tests.support import parsed_article as _article
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPS = settings(max_examples=100, deadline=None)
-
-
-def _article(text: str) -> ParsedArticle:
-    result = parse(text)
-    assert isinstance(result, ParsedArticle), result
-    return result
-
-
-def _rejection(text: str) -> Rejection:
-    result = parse(text)
-    assert isinstance(result, Rejection), result
-    return result
 
 
 # --- saved pages -----------------------------------------------------------------------------------------------

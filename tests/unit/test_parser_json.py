@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from services.store.article import STORY_CODE
 from services.store.parser import ParsedArticle, Rejection, parse
+from tests.support import parse_rejection as _rejection
+from tests.support import parsed_article as _article
 
 PROPS = settings(max_examples=150, deadline=None)
 
@@ -21,18 +23,6 @@ PARAGRAPHS = (
     "She said any dialogue had to be built on mutual respect and a balance of interests.",
     "Similar allegations had been brought forth about Russia in 2016.",
 )
-
-
-def _article(text: str) -> ParsedArticle:
-    result = parse(text)
-    assert isinstance(result, ParsedArticle), result
-    return result
-
-
-def _rejection(text: str) -> Rejection:
-    result = parse(text)
-    assert isinstance(result, Rejection), result
-    return result
 
 
 # --- the layouts crawlers emit ---------------------------------------------------------------------------------
