@@ -40,6 +40,11 @@ _BEFORE = re.compile(
 )
 _DESC_RE = re.compile(_DESC)
 _PRONOUNS = frozenset({"he", "she", "they", "il", "elle", "он", "она"})
+_ARTICLES = frozenset({"the", "le", "la", "les", "l'", "l’"})
+_PREPOSITIONS = frozenset(
+    {"in", "of", "from", "at", "to", "for", "with", "on", "by", "de", "du", "des", "en", "à", "au", "aux", "в", "во",
+     "из", "на", "от", "для"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +64,21 @@ def _speaker_and_verb(text: str, start: int, end: int) -> tuple[str | None, str 
     begin = max(0, start - 160)
     head = text[begin:start]
     cut = max(head.rfind(". "), head.rfind("\n"))
-    before = _BEFORE.search(head[cut + 1 :])
+    sentence = head[cut + 1 :]
+    before = _BEFORE.search(sentence)
     if before:
+        if _after_preposition(sentence[: before.start()]):
+            # "The Russian Embassy in the US described ...": the name ends a longer subject, it is not the speaker
+            return None, before["verb"], False
         return before["speaker"], before["verb"], False
     return None, None, False
+
+
+def _after_preposition(text: str) -> bool:
+    words = [w.lower() for w in text.split()[-2:]]
+    if words and words[-1] in _ARTICLES:
+        words = words[:-1]
+    return bool(words) and words[-1] in _PREPOSITIONS
 
 
 def extract(text: str, persons: list[tuple[str, list[tuple[int, int]]]]) -> list[Quote]:

@@ -37,3 +37,16 @@ def test_offsets_point_at_the_quote() -> None:
     text = 'Intro. "One two three four," Lopez said.'
     (q,) = extract(text, PEOPLE)
     assert text[q.start : q.start + len(q.text)] == q.text == "One two three four,"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'The Russian Embassy in the US described the report as "another set of baseless accusations against us."',
+        'A spokesman for the Ministry of Defence said: "The exercises will go ahead as planned next week."',
+    ],
+)
+def test_a_name_at_the_end_of_a_longer_subject_is_not_the_speaker(text: str) -> None:
+    [quote] = extract(text, [])
+    assert quote.speaker is None
+    assert quote.verb in ("described", "said")
