@@ -23,6 +23,8 @@ from typing import Any
 
 import redis
 
+from newswire.bench import _stream_rate  # the same reading as newswire's stages
+
 TIMEOUT_S = 600.0
 
 
@@ -36,13 +38,6 @@ def _load(path: str) -> ModuleType:
         print("the floor script has no watcher and store_stage functions", file=sys.stderr)
         raise SystemExit(3)
     return module
-
-
-def _rate(r: Any, stream: str) -> float:
-    first, last = r.xrange(stream, count=1), r.xrevrange(stream, count=1)
-    count = int(r.xlen(stream))
-    span_ms = int(last[0][0].split(b"-")[0]) - int(first[0][0].split(b"-")[0])
-    return round((count - 1) * 1000 / span_ms, 1) if span_ms > 0 else 0.0
 
 
 def _until(r: Any, stream: str, n: int, proc: mp.process.BaseProcess) -> None:
@@ -74,7 +69,12 @@ def main(argv: list[str]) -> int:
             store.terminate()
             store.join()
         print(
-            json.dumps({"ingest_alone_aps": _rate(r, prefix + "raw"), "store_alone_aps": _rate(r, prefix + "stored")})
+            json.dumps(
+                {
+                    "ingest_alone_aps": _stream_rate(r, prefix + "raw"),
+                    "store_alone_aps": _stream_rate(r, prefix + "stored"),
+                }
+            )
         )
         return 0
     finally:
