@@ -1,8 +1,14 @@
-"""Pure decisions about inbox files: which names to take, and bytes -> text."""
+"""Pure decisions about inbox files: which names to take, the names they get, and bytes -> text.
+
+Names here are in os.fsdecode form (undecodable bytes as surrogate escapes) and are measured in bytes
+as the file system measures them: no name this module makes is longer than NAME_MAX bytes.
+"""
 
 from __future__ import annotations
 
 import codecs
+import hashlib
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -26,6 +32,52 @@ def is_candidate(name: str) -> bool:
         or lowered.endswith(".error.json")
         or lowered in ("thumbs.db", "desktop.ini")
     )
+
+
+NAME_MAX = 255  # bytes in one name (every Linux file system newswire runs on)
+REPORT_SUFFIX = ".error.json"
+_NUMBER = re.compile(r"\.(\d{1,9})")
+
+
+def numbered_name(name: str, n: int) -> str:
+    """The n-th choice for a taken name: story.txt -> story.<n>.txt, README -> README.<n>.
+
+    The stem is shortened (at a character boundary) where the result would exceed NAME_MAX bytes; a suffix too
+    long to leave room for a stem is treated as part of the stem."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(os.fsencode(suffix)) > NAME_MAX - 16:
+        stem, suffix = name, ""
+    else:
+        suffix = dot + suffix
+    tail = os.fsencode(f".{n}{suffix}")
+    return os.fsdecode(_cut(os.fsencode(stem), NAME_MAX - len(tail)) + tail)
+
+
+def is_numbered(candidate: str, name: str) -> bool:
+    """Whether candidate is a numbered_name of name (a file archived under a taken name)."""
+    return any(candidate == numbered_name(name, int(m[1])) for m in _NUMBER.finditer(candidate))
+
+
+def report_name(name: str) -> str:
+    """The name of the error report beside the file called name: <name>.error.json; where that would exceed
+    NAME_MAX bytes, <a prefix of name>.<first 16 hex digits of the SHA-256 of name's bytes>.error.json (the
+    same name gives the same report name; the report's "file" field names the file)."""
+    raw = os.fsencode(name)
+    if len(raw) + len(REPORT_SUFFIX) <= NAME_MAX:
+        return name + REPORT_SUFFIX
+    tail = f".{hashlib.sha256(raw).hexdigest()[:16]}{REPORT_SUFFIX}".encode()
+    return os.fsdecode(_cut(raw, NAME_MAX - len(tail)) + tail)
+
+
+def _cut(raw: bytes, budget: int) -> bytes:
+    """raw shortened to at most budget bytes, never inside a UTF-8 character (bytes that are not UTF-8 may be cut
+    anywhere)."""
+    if len(raw) <= budget:
+        return raw
+    end = budget  # raw[end] is the first byte dropped: back up to the start of its character (3 bytes at most)
+    while end > max(budget - 3, 1) and raw[end] & 0xC0 == 0x80:
+        end -= 1
+    return raw[:end] if raw[end] & 0xC0 != 0x80 else raw[:budget]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import os
 import random
 from pathlib import Path
 
@@ -11,7 +12,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from services.ingest.files import Decoded, Undecodable, decode, is_candidate
+from services.ingest.files import (
+    Decoded,
+    Undecodable,
+    decode,
+    is_candidate,
+    is_numbered,
+    numbered_name,
+    report_name,
+)
 
 SEED = (Path(__file__).resolve().parents[2] / "seeds" / "000_d7b03ab2b022693d.txt").read_text(encoding="utf-8")
 PROPS = settings(max_examples=150, deadline=None)
@@ -169,6 +178,59 @@ def test_any_name_with_a_temporary_suffix_or_hidden_prefix_is_not_a_candidate(
     assert not is_candidate(prefix + stem + ".txt" + suffix)
     if prefix:
         assert not is_candidate(prefix + stem + ".txt")
+
+
+# --- names within 255 bytes: numbered choices and error reports -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "n", "numbered"),
+    [
+        ("story.txt", 1, "story.1.txt"),
+        ("story.txt", 12, "story.12.txt"),
+        ("README", 2, "README.2"),
+        ("a.tar.gz", 1, "a.tar.1.gz"),
+        ("a" * 251 + ".txt", 1, "a" * 249 + ".1.txt"),  # 255 bytes, the stem shortened to fit
+        ("é" * 125 + ".txt", 1, "é" * 124 + ".1.txt"),  # shortened at a character, never inside one
+        ("x." + "s" * 253, 3, "x." + "s" * 251 + ".3"),  # a suffix too long to keep is part of the stem
+    ],
+)
+def test_a_taken_name_is_numbered_before_its_suffix_within_255_bytes(name: str, n: int, numbered: str) -> None:
+    assert numbered_name(name, n) == numbered
+    assert is_numbered(numbered, name)
+    assert not is_numbered(numbered, "other.txt")
+    assert not is_numbered(name, name)
+
+
+def test_a_report_is_named_after_its_file_or_shortened_with_a_hash_when_that_is_too_long() -> None:
+    short = report_name("story.txt")
+    long_name, other = "n" * 250 + ".txt", "n" * 250 + ".md"
+    long = report_name(long_name)
+
+    assert short == "story.txt.error.json"
+    assert report_name("a" * 244) == "a" * 244 + ".error.json"  # exactly 255 bytes: kept whole
+    assert len(long.encode()) == 255
+    assert long.startswith("n" * 200)
+    assert long.endswith(".error.json")
+    assert long == report_name(long_name)  # deterministic
+    assert report_name(other) != long  # names alike for 227 bytes still get their own report
+
+
+_any_name = st.binary(min_size=1, max_size=255).filter(lambda b: b"/" not in b and b"\0" not in b and b[:1] != b".")
+
+
+@given(raw=_any_name, n=st.integers(1, 10**6))
+@PROPS
+def test_any_name_numbered_or_reported_stays_within_255_bytes_and_visible(raw: bytes, n: int) -> None:
+    name = os.fsdecode(raw)
+    numbered, report = numbered_name(name, n), report_name(name)
+
+    for made in (numbered, report):
+        assert 0 < len(os.fsencode(made)) <= 255
+        assert "/" not in made
+        assert not made.startswith(".")
+    assert is_numbered(numbered, name)
+    assert not is_candidate(report)
 
 
 # --- decode: empty and not text --------------------------------------------------------------------------------

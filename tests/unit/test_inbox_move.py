@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,33 @@ def test_a_name_without_suffix_and_a_dangling_link_are_not_overwritten(tmp_path:
     assert Path(moved).name == "README.1", mode
     assert (tmp_path / "README").is_symlink()
     assert Path(moved).read_text() == "x"
+
+
+def test_a_taken_255_byte_name_gets_a_numbered_name_that_still_fits(tmp_path: Path, mode: str) -> None:
+    name = "n" * 251 + ".txt"
+    (tmp_path / name).write_text("first")
+    src = tmp_path / "claimed"
+    src.write_text("second")
+
+    moved = inbox._move(str(src), str(tmp_path / name))
+
+    assert Path(moved).name == "n" * 249 + ".1.txt", mode
+    assert Path(moved).read_text() == "second"
+    assert (tmp_path / name).read_text() == "first"
+
+
+def test_a_destination_relative_to_a_folder_descriptor_is_moved_into_that_folder(tmp_path: Path, mode: str) -> None:
+    folder = tmp_path / "done"
+    folder.mkdir()
+    (folder / "story.txt").write_text("taken")
+    src = tmp_path / "claimed"
+    src.write_text("x")
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        moved = inbox._move(str(src), "story.txt", dest_dir_fd=fd)
+    finally:
+        os.close(fd)
+
+    assert moved == "story.1.txt", mode  # the name in the folder, as given
+    assert (folder / "story.1.txt").read_text() == "x"
+    assert not (tmp_path / "story.1.txt").exists()
