@@ -54,6 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--floor", default=None, help="path of floor.py (default: ../shared/bench/floor.py if present)")
     b.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
     b.set_defaults(func=cmd_bench)
+    k = sub.add_parser("soak", help="run the pipeline for N minutes under random kills and hostile files; report")
+    k.add_argument("--minutes", type=float, required=True, help="how long the chaos lasts")
+    k.add_argument("--kill-every", type=float, default=20.0, metavar="S", help="SIGKILL a service (default 20; 0: no)")
+    k.add_argument("--hostile-every", type=float, default=5.0, metavar="S", help="a hostile input (default 5; 0: no)")
+    k.add_argument("--rate", type=float, default=20.0, metavar="FILES_PER_S", help="good files a second (default 20)")
+    k.add_argument("--store", type=int, default=2, metavar="R", help="store processes (default 2)")
+    k.add_argument("--enrich", type=int, default=2, metavar="R", help="enrich processes (default 2)")
+    k.add_argument("--database-url", default=None, help="an empty database (default: SQLite in the run's folder)")
+    k.add_argument("--redis-url", default=None, help="use this Redis (default: a private server with AOF)")
+    k.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
+
+    def cmd_soak(args: argparse.Namespace) -> int:
+        from newswire.soak import run_soak
+
+        return run_soak(args)
+
+    k.set_defaults(func=cmd_soak)
     t = sub.add_parser("tail", help="print a stream's events as JSON lines")
     t.add_argument("stream", nargs="?", default="articles:enriched")
     t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
