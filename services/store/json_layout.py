@@ -11,6 +11,8 @@ A body is a string (paragraphs split on blank lines, or one per line when it has
 list of paragraph strings, or HTML (read like a saved page's body). A date is what
 services.store.dates reads, or a Unix timestamp (UTC); an unreadable date is None.
 An array holding one article is that article. Anything else is a Rejection naming what is missing.
+A document nested too deeply for the JSON reader is a Rejection too; a value of the wrong type (a list
+for a title, an object for a date) counts as missing, and the text fields are cleaned by article.build.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ DATE_KEYS = ("date_publish", "publish_date", "published_at", "datePublished", "d
 LANGUAGE_KEYS = ("language", "lang", "meta_lang", "inLanguage")
 STORY_CODE_KEYS = ("story_code", "storyCode")
 URL_KEYS = ("url", "link", "source")  # trafilatura's JSON puts the page's URL in "source"
-_HTML_BODY = re.compile(r"<(?:p|br|div|h[1-6]|ul|ol|li|blockquote|section|article)\b[^>]*>", re.IGNORECASE)
+# `[^<>]*` rather than `[^>]*`: a match attempt stops at the next '<', so "<p <p <p ..." without a '>' is one pass.
+_HTML_BODY = re.compile(r"<(?:p|br|div|h[1-6]|ul|ol|li|blockquote|section|article)\b[^<>]*>", re.IGNORECASE)
 
 
 def parse_json(text: str) -> ParsedArticle | Rejection | None:

@@ -20,6 +20,11 @@ articles pay nothing for the other layouts:
   `Date:`, `By:`/`Author:`/`From:`/`Source:` (left out: not the article's text), `URL:`,
   `Language:`; a Markdown `# ` heading mark and emphasis around a line are not part of it. A
   story code line among the first paragraphs (after a byline, say) is lifted out of the body.
+
+parse() never raises and takes time linear in the text for any string: each layout bounds its work (see
+services.store.html_layout for what a page may hold), and a RecursionError or MemoryError that a library
+still raises is a Rejection ("unsupported_layout") for that one article. Every text field of a ParsedArticle
+is clean (services.store.article.build).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from services.store.article import (
     build,
     language_code,
     lift_story_code,
-    paragraphs_of_lines,
+    paragraphs_of_block,
 )
 from services.store.dates import parse_date
 
@@ -54,18 +59,25 @@ def parse(text: str) -> ParsedArticle | Rejection:
     text = normalise_text(text)
     if not text:
         return Rejection("empty", "the file holds no text")
+    try:
+        layout = _layout(text)
+    except RecursionError:
+        return Rejection("unsupported_layout", "a document nested too deeply to read")
+    except MemoryError:
+        return Rejection("unsupported_layout", "a document too large to read in memory")
+    return layout if layout is not None else _parse_plain(text)
+
+
+def _layout(text: str) -> ParsedArticle | Rejection | None:
+    """The article of an HTML page or a JSON document, or None for plain text."""
     first = text[0]
     if first == "<":
-        markup = _markup(text)
-        if markup is not None:
-            return markup
-    elif first in "{[":
+        return _markup(text)
+    if first in "{[":
         from services.store.json_layout import parse_json
 
-        parsed = parse_json(text)
-        if parsed is not None:
-            return parsed
-    return _parse_plain(text)
+        return parse_json(text)
+    return None
 
 
 def _markup(text: str) -> ParsedArticle | Rejection | None:
@@ -92,15 +104,20 @@ _LABEL = re.compile(
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _EMPHASIS = ("***", "**", "__", "*", "_")
 HEADER_LINES = 8  # lines examined for the headline and its header fields before the body starts
+# A line that is not blank (a match starts only at a line start, so a long blank run is scanned once).
+_NONBLANK_LINE = re.compile(r"^[^\S\n]*+(\S[^\n]*)", re.MULTILINE)
 
 
 def _parse_plain(text: str) -> ParsedArticle | Rejection:
-    lines = [line.strip() for line in text.split("\n")]
-    nonblank = [i for i, line in enumerate(lines) if line]
+    heads: list[tuple[str, int]] = []  # the first nonblank lines, stripped, with where each starts
+    for m in _NONBLANK_LINE.finditer(text):
+        heads.append((m[1].rstrip(), m.start()))
+        if len(heads) > HEADER_LINES:
+            break
     found: dict[str, Any] = {}
     pos = 0
-    while pos < len(nonblank) and pos < HEADER_LINES:
-        line = lines[nonblank[pos]]
+    while pos < len(heads) and pos < HEADER_LINES:
+        line = heads[pos][0]
         field = _header_field(line)
         if field is None:
             if "headline" in found:
@@ -116,9 +133,9 @@ def _parse_plain(text: str) -> ParsedArticle | Rejection:
     if "headline" not in found:
         what = "a date line and nothing after it" if "date" in found else "header lines and no headline"
         return Rejection("no_headline", what)
-    if pos >= len(nonblank):
+    if pos >= len(heads):
         return Rejection("no_body", "a headline but no body text")
-    paragraphs = paragraphs_of_lines(lines[nonblank[pos] :])
+    paragraphs = paragraphs_of_block(text[heads[pos][1] :])
     story_code = found.get("code")
     if story_code is None:
         story_code, paragraphs = lift_story_code(paragraphs)  # after a byline, say
