@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from newswire import __version__, logs
+from newswire.redaction import redact_text, redact_url
 from newswire.redisio import redact
-from newswire.settings import CommonSettings, ConfigError, load
+from newswire.settings import CommonSettings, ConfigError, apply_umask, load
 from newswire.waiting import pause
 
 
@@ -147,6 +148,7 @@ def cmd_up(_args: argparse.Namespace) -> int:
     from services.store.main import run as run_store
 
     ingest, store, enrich = (_settings_for(name) for name in ("ingest", "store", "enrich"))
+    apply_umask(ingest, own=[ingest.data_dir])
     log = logs.configure(ingest.log_level, ingest.log_format)
     _check_inbox(ingest)
     _check_database(store.resolved_database_url, store.connect_timeout_s)
@@ -177,6 +179,7 @@ def cmd_up(_args: argparse.Namespace) -> int:
 
 def cmd_service(args: argparse.Namespace) -> int:
     settings = _settings_for(args.service)
+    apply_umask(settings)
     log = logs.configure(settings.log_level, settings.log_format)
     if args.service == "ingest":
         _check_inbox(settings)
@@ -295,7 +298,12 @@ async def _supervise(make: Any, heartbeat: Path | None, redis_url: str) -> int:
 def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
     s = ingest.streams
     shown_db = store.resolved_database_url
-    where = f" (embedded; data in {ingest.data_dir.resolve() / 'redis'})" if embedded else ""
+    where = ""
+    if embedded:
+        from newswire.embedded import URL_FILE
+
+        data = ingest.data_dir.resolve()
+        where = f" (embedded; data in {data / 'redis'}; the URL with its password in {data / URL_FILE})"
     print(
         "\n".join(
             [
@@ -316,9 +324,7 @@ def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
 
 
 def _redact_db(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    return redact_url(url)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -338,7 +344,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     try:
         r: Any = redis.Redis.from_url(url, socket_timeout=None)  # Any: redis-py types replies as wide unions
     except ValueError as exc:
-        raise ConfigError(f"NEWSWIRE_REDIS_URL: {exc}") from None
+        raise ConfigError(f"NEWSWIRE_REDIS_URL: {redact_text(str(exc), url)}") from None
     try:
         last = _print_history(r, args)
         while not args.no_follow:
@@ -350,8 +356,11 @@ def cmd_tail(args: argparse.Namespace) -> int:
         with suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
         return 0
-    except redis.RedisError as exc:
-        raise ConfigError(f"NEWSWIRE_REDIS_URL: {redact(url)}: {str(exc).splitlines()[0]}") from None
+    # TypeError: an option in the URL the client does not know; ValueError (UnicodeError): a host
+    # name IDNA cannot encode. redis-py raises both at the first command.
+    except (redis.RedisError, TypeError, ValueError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"NEWSWIRE_REDIS_URL: {redact(url)}: {redact_text(reason, url)}") from None
     return 0
 
 

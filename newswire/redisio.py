@@ -11,6 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from newswire.redaction import redact_text, redact_url
 from newswire.settings import ConfigError
 
 SETTING = "NEWSWIRE_REDIS_URL"
@@ -26,16 +27,23 @@ def client(url: str) -> aioredis.Redis:
 
 async def connect(url: str, timeout_s: float) -> aioredis.Redis:
     """A client that has answered PING, or ConfigError after timeout_s."""
-    r = client(url)
+    try:
+        r = client(url)
+    except ConfigError as exc:  # urllib's message may quote the URL's userinfo
+        raise ConfigError(redact_text(str(exc), url)) from None
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             await r.ping()
-        except RedisError as exc:
+        # TypeError: an option in the URL's query the client does not know; ValueError (UnicodeError):
+        # a host name IDNA cannot encode. redis-py raises both when it first connects.
+        except (RedisError, TypeError, ValueError) as exc:
             if time.monotonic() >= deadline or not isinstance(exc, TRANSIENT):
                 await r.aclose()
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ConfigError(f"{SETTING}: cannot use {redact(url)}: {first}") from None
+                if isinstance(exc, TypeError):
+                    first = f"an option of the URL is not a client setting ({first})"
+                raise ConfigError(f"{SETTING}: cannot use {redact(url)}: {redact_text(first, url)}") from None
             await asyncio.sleep(0.25)
         else:
             return r
@@ -83,10 +91,5 @@ def _entry_id(raw: bytes | str) -> tuple[int, int]:
 
 
 def redact(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    """url fit to print: its password and secret query parameters hidden (newswire.redaction)."""
+    return redact_url(url)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
+from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newswire.contracts import Streams
+
+UMASK = re.compile(r"(0o)?0*[0-7]{1,3}")
 
 
 class ConfigError(Exception):
@@ -28,6 +33,9 @@ class CommonSettings(BaseSettings):
         default=None, description="Redis server; unset means the embedded server of `newswire up`"
     )
     data_dir: Path = Field(default=Path("data"), description="Embedded Redis and SQLite live here")
+    umask: str = Field(
+        default="077", description="Octal umask of every file and folder newswire creates (077: owner only)"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset means SQLite at DATA_DIR/newswire.db"
     )
@@ -39,6 +47,13 @@ class CommonSettings(BaseSettings):
         default=None, description="Touched every few seconds while the process is healthy (for `newswire health`)"
     )
     connect_timeout_s: float = Field(default=5.0, gt=0, description="How long to wait at start")
+
+    @field_validator("umask")
+    @classmethod
+    def _octal_umask(cls, value: str) -> str:
+        if not UMASK.fullmatch(value.strip()):
+            raise ValueError("an octal umask such as 077 (owner only) or 027 (group may read)")
+        return value.strip()
 
     @property
     def streams(self) -> Streams:
@@ -60,6 +75,17 @@ class ConsumerSettings(CommonSettings):
         ge=0,
         description="Stream entries stay this long, and until every consumer group acknowledged them (0: forever)",
     )
+
+
+def apply_umask(settings: CommonSettings, *, own: Iterable[Path] = ()) -> None:
+    """Files and folders this process (and the embedded Redis it starts) creates get the permissions
+    NEWSWIRE_UMASK leaves them: by default 0600 and 0700, private to the user running newswire.
+    The folders in own, newswire's own already, are made as private as new ones would be."""
+    umask = int(settings.umask, 8)
+    os.umask(umask)
+    for folder in own:
+        with suppress(OSError):  # not there yet (it will be made so), or not ours to change
+            os.chmod(folder, 0o700 | (0o777 & ~umask))
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 
+from newswire.redaction import redact_text, redact_url
 from newswire.settings import ConfigError
 
 SETTING = "NEWSWIRE_DATABASE_URL"
@@ -41,14 +42,24 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def parse_url(raw: str) -> URL:
+    shown = redact_url(raw)
     try:
         url = make_url(raw)
     except ArgumentError:
-        raise ConfigError(f"{SETTING}: not a database URL: {raw!r}") from None
+        raise ConfigError(
+            f"{SETTING}: not a database URL: {shown} (like sqlite:////path/newswire.db or postgresql://user@host/db)"
+        ) from None
+    except ValueError:  # int() of what it took for the port: not a number, or an IPv6 "[" not closed
+        raise ConfigError(f"{SETTING}: cannot read a port number in {shown}") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(f"{SETTING}: unsupported database {url.get_backend_name()!r} (use sqlite or postgresql)")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ConfigError(f"{SETTING}: the port of {shown} is not between 1 and 65535")
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        # each connection would have a database of its own, lost when it closes
+        raise ConfigError(f"{SETTING}: {shown} is in memory; give a file: sqlite:////absolute/path/newswire.db")
     return url
 
 
@@ -91,8 +102,10 @@ def make_engine(raw_url: str) -> Engine:
         kwargs["connect_args"] = {"connect_timeout": 5}
     try:
         engine = create_engine(url, **kwargs)
-    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-        raise ConfigError(f"{SETTING}: {exc}") from None
+    # ValueError, TypeError: a query parameter of the wrong type for the driver (sqlite's ?timeout=soon)
+    except (NoSuchModuleError, ArgumentError, ImportError, ValueError, TypeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{SETTING}: {redact_text(first, raw_url)}") from None
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -105,12 +118,14 @@ def wait_until_reachable(engine: Engine, timeout_s: float) -> None:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return
-        except DBAPIError as exc:
-            if time.monotonic() >= deadline:
-                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-                shown = engine.url.render_as_string(hide_password=True)
-                raise ConfigError(f"{SETTING}: cannot connect to {shown}: {reason}") from None
-            time.sleep(0.25)
+        except (DBAPIError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
+            if isinstance(exc, DBAPIError) and time.monotonic() < deadline:
+                time.sleep(0.25)
+                continue
+            cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+            reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+            raw = engine.url.render_as_string(hide_password=False)
+            raise ConfigError(f"{SETTING}: cannot connect to {redact_url(raw)}: {redact_text(reason, raw)}") from None
 
 
 @contextmanager

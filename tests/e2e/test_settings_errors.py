@@ -137,3 +137,64 @@ def test_redis_password_is_never_printed(workdir: Path, command: list[str]) -> N
     assert result.returncode > 0
     assert "s3cr3t-pw" not in result.stderr + result.stdout, result.stderr
     assert "NEWSWIRE_REDIS_URL" in result.stderr
+
+
+SECRET = "s3cr3t-pw"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://u:{SECRET}@127.0.0.1:notaport/db",  # a port that is not a number
+        f"postgresql://u:{SECRET}@127.0.0.1:99999/db",  # a port out of range
+        f"postgresql://u:{SECRET}@127.0.0.1:/var/run/postgresql",  # a path where the port should be
+        f"postgresql://u:{SECRET}@[::1/db",  # an IPv6 bracket not closed
+        f"postgresql://u:{SECRET}@a..b/db",  # an empty host label (IDNA cannot encode it)
+        f"postgresql://u@127.0.0.1:1/db?password={SECRET}",  # the password as a query parameter
+        f"postgresql://u:{SECRET}%zz@127.0.0.1:1/db",  # a broken %-escape
+        f"postgresql://ü:{SECRET}@127.0.0.1:1/db",  # unicode
+        f"mysql://u:{SECRET}@127.0.0.1/db",  # a database newswire does not use
+        f"sqlite://u:{SECRET}@host/newswire.db",  # a host in a SQLite URL
+        "sqlite://",  # in memory: each connection would have a database of its own
+        "sqlite:///:memory:",
+    ],
+)
+def test_malformed_database_url_is_one_line_without_its_password(
+    workdir: Path, redis_env: dict[str, str], url: str
+) -> None:
+    env = {**redis_env, "NEWSWIRE_DATABASE_URL": url, "NEWSWIRE_CONNECT_TIMEOUT_S": "1"}
+    result = run(["store"], workdir, env, timeout=30)
+    assert_one_line_naming(result, "NEWSWIRE_DATABASE_URL")
+    assert result.returncode == 2
+    assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"redis://u:{SECRET}@127.0.0.1:notaport/0",  # a port that is not a number
+        f"redis://u:{SECRET}@127.0.0.1:99999/0",  # a port out of range
+        f"redis://u:{SECRET}@127.0.0.1:６３７９/0",  # unicode digits
+        f"redis://u:{SECRET}@[::1/0",  # an IPv6 bracket not closed
+        f"redis://u:{SECRET}@a..b:6379/0",  # an empty host label (IDNA cannot encode it)
+        f"redis://ｕ:{SECRET}＠x@127.0.0.1:6379/0",  # characters NFKC turns into "@"
+        f"redis://127.0.0.1:1/0?password={SECRET}",  # the password as a query parameter
+        f"redis://127.0.0.1:1/0?password={SECRET}&nosuchoption=1",  # an option the client does not have
+        f"redis://127.0.0.1:1/0?password={SECRET}&db=%zz",  # a broken %-escape
+        f"http://u:{SECRET}@127.0.0.1:1/0",  # a scheme that is not Redis
+    ],
+)
+@pytest.mark.parametrize("command", [["store"], ["tail", "--no-follow"]], ids=" ".join)  # up checks as store does
+def test_malformed_redis_url_is_one_line_without_its_password(workdir: Path, command: list[str], url: str) -> None:
+    result = run(command, workdir, {"NEWSWIRE_REDIS_URL": url, "NEWSWIRE_CONNECT_TIMEOUT_S": "1"}, timeout=30)
+    assert_one_line_naming(result, "NEWSWIRE_REDIS_URL")
+    assert result.returncode == 2
+    assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("command", "umask"), [(["up"], "999"), (["up"], "rwx"), (["enrich"], "0o1777")])
+def test_bad_umask(workdir: Path, redis_env: dict[str, str], command: list[str], umask: str) -> None:
+    result = run(command, workdir, {**redis_env, "NEWSWIRE_UMASK": umask})
+    line = assert_one_line_naming(result, "NEWSWIRE_UMASK")
+    assert result.returncode == 2
+    assert repr(umask) in line
