@@ -19,6 +19,7 @@ PERMUTATIONS = 64
 BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 SHINGLE = 3
+BLOCK = 8192  # shingles hashed at a time: memory stays PERMUTATIONS x BLOCK words however long the text
 _rng = np.random.default_rng(20210331)
 _A = _rng.integers(1, 2**63 - 1, size=(PERMUTATIONS, 1), dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**63 - 1, size=(PERMUTATIONS, 1), dtype=np.uint64)
@@ -38,7 +39,9 @@ def signature(text: str) -> Signature | None:
     x = (h[:-2] * np.uint64(0x9E3779B1)) ^ (h[1:-1] << np.uint64(7)) ^ (h[2:] * np.uint64(0x85EBCA77))
     x = np.unique(x & np.uint64(0xFFFFFFFF))
     # multiply-shift hashing: 64-bit wrap-around products, high 32 bits kept (no slow modulo)
-    sig: Signature = ((_A * x + _B) >> np.uint64(32)).min(axis=1)
+    sig: Signature = ((_A * x[:BLOCK] + _B) >> np.uint64(32)).min(axis=1)
+    for start in range(BLOCK, len(x), BLOCK):
+        np.minimum(sig, ((_A * x[start : start + BLOCK] + _B) >> np.uint64(32)).min(axis=1), out=sig)
     return sig
 
 

@@ -2,6 +2,11 @@
 
 Each enricher below is registered in services.enrich.registry, in the order it runs; `enrich()`
 runs them all and returns the Enrichment of the event.
+
+Work per article is bounded: the text analyses read at most `max_chars` characters of the body (its
+first part, cut at a paragraph or sentence end) and `MAX_HEADLINE_CHARS` of the headline, every
+enricher is linear in what it reads, and the counts (linear, at numpy speed) read the whole body.
+`analyse()` never raises, whatever the strings hold.
 """
 
 from __future__ import annotations
@@ -23,15 +28,29 @@ from newswire.contracts import (
     Tone,
 )
 from services.enrich import dedup, entities, keywords, mentions, quotes, registry, tone
+from services.enrich.counts import counts
 from services.enrich.registry import Doc, register
 
-ENRICHER_VERSION = "0.2.0"
+__all__ = ["DEFAULT_MAX_CHARS", "ENRICHER_VERSION", "analyse", "counts", "enrich", "language", "warm_up"]
+
+ENRICHER_VERSION = "0.3.0"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 400
+# The per-article budget: characters of the body the text analyses read (NEWSWIRE_ENRICH_MAX_CHARS).
+DEFAULT_MAX_CHARS = 200_000
+# A longer body is cut at the last paragraph break, else sentence end, else whitespace in the last
+# fifth of the budget; else at the budget itself.
+CUT_WINDOW = 0.2
+# The store keeps headlines of up to 400 characters; an event from the stream may carry any.
+MAX_HEADLINE_CHARS = 1_000
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _LETTER = re.compile(r"[^\W\d_]")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)]*(?=\s+|$)")
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'»”)]*+(?=\s)")
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+# Lone surrogates cannot be encoded (the event's JSON), C0 controls are junk: each becomes one
+# character that is neither, so every offset into the text stays an offset into the body.
+_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\ud800-\udfff]")
 # Language identification reads this much text: enough to be sure, bounded in cost.
 LANGUAGE_SAMPLE = 2000
 
@@ -68,11 +87,30 @@ def language(text: str) -> tuple[str | None, float]:
     return str(code), round(float(prob), 4)
 
 
-def counts(body: str) -> tuple[int, int, int]:
-    words = len(_WORD.findall(body))
-    paragraphs = sum(1 for p in body.split("\n\n") if p.strip())
-    sentences = sum(max(1, len(_SENTENCE_END.findall(p))) for p in body.split("\n\n") if p.strip())
-    return words, sentences, paragraphs
+def analysed_length(body: str, max_chars: int) -> int:
+    """How much of the body the text analyses read: all of it when it fits the budget, else the
+    longest prefix of at most max_chars characters ending at a paragraph break, a sentence end or
+    whitespace near the budget (in that order of preference), else exactly max_chars characters."""
+    if len(body) <= max_chars:
+        return len(body)
+    limit = max(0, max_chars)
+    low = limit - int(limit * CUT_WINDOW)  # a cut is sought in body[low:limit]
+    cut = body.rfind("\n\n", low, limit + 2)  # a break that starts at the limit ends the prefix well
+    if cut <= 0:
+        window = body[low : limit + 1]  # and the character after the limit, which may be the space
+        ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= limit - low]
+        space = _LAST_SPACE.match(window)
+        if ends:
+            cut = low + ends[-1]
+        elif space is not None:
+            cut = low + space.end() - 1
+        else:
+            cut = limit
+    return len(body[:cut].rstrip())
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub(lambda m: "\ufffd" if m[0] >= "\ud800" else " ", text) if _UNSAFE.search(text) else text
 
 
 # --- the registered enrichers, in the order they run -------------------------------------------------------------
@@ -80,13 +118,14 @@ def counts(body: str) -> tuple[int, int, int]:
 
 @register("language")
 def _language(doc: Doc) -> dict[str, Any]:
-    lang, confidence = language(f"{doc.headline}\n{doc.body}")
+    lang, confidence = language(f"{doc.headline[:LANGUAGE_SAMPLE]}\n{doc.body[:LANGUAGE_SAMPLE]}")
     return {"language": lang, "language_confidence": confidence}
 
 
 @register("counts")
 def _counts(doc: Doc) -> dict[str, Any]:
-    words, sentences, paragraphs = counts(doc.body)
+    # The whole body, not only what the analyses read: a reader wants the real reading time.
+    words, sentences, paragraphs = counts(doc.whole)
     return {
         "word_count": words,
         "sentence_count": sentences,
@@ -187,10 +226,23 @@ def _minhash(doc: Doc) -> dict[str, Any]:
 def _published(published_at: str | datetime | date | None) -> date | None:
     if published_at is None or isinstance(published_at, date):
         return published_at.date() if isinstance(published_at, datetime) else published_at
+    if len(published_at) > 64:  # no ISO 8601 date is longer; a forged one may be megabytes
+        return None
     try:
         return datetime.fromisoformat(published_at).date()
-    except ValueError:
+    except (TypeError, ValueError):
         return None
+
+
+# What the Enrichment says when an enricher failed (registry.run keeps going without its fields).
+_EMPTY: dict[str, Any] = {
+    "language": None,
+    "language_confidence": 0.0,
+    "word_count": 0,
+    "sentence_count": 0,
+    "paragraph_count": 0,
+    "reading_time_s": 0,
+}
 
 
 def warm_up() -> None:
@@ -205,14 +257,33 @@ def warm_up() -> None:
 
 
 def analyse(
-    headline: str, body: str, published_at: str | datetime | date | None = None
+    headline: str,
+    body: str,
+    published_at: str | datetime | date | None = None,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> tuple[Enrichment, dedup.Signature | None]:
-    """The enrichment and the MinHash signature (for the near-duplicate window) of one article."""
-    doc = Doc(headline, body, _published(published_at))
+    """The enrichment and the MinHash signature (for the near-duplicate window) of one article; the
+    text analyses read at most max_chars characters of the body (see `analysed_length`)."""
+    max_chars = max(0, max_chars)
+    length = analysed_length(body, max_chars)
+    doc = Doc(_safe(headline[:MAX_HEADLINE_CHARS]), _safe(body[:length]), _published(published_at), whole=body)
     fields = registry.run(doc)
     public = {k: v for k, v in fields.items() if not k.startswith("_")}
-    return Enrichment(enricher_version=ENRICHER_VERSION, **public), fields.get("_signature")
+    enrichment = Enrichment(
+        enricher_version=ENRICHER_VERSION,
+        **{**_EMPTY, **public},
+        truncated=len(body) > max_chars,
+        analysed_chars=length,
+    )
+    return enrichment, fields.get("_signature")
 
 
-def enrich(headline: str, body: str, published_at: str | datetime | date | None = None) -> Enrichment:
-    return analyse(headline, body, published_at)[0]
+def enrich(
+    headline: str,
+    body: str,
+    published_at: str | datetime | date | None = None,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> Enrichment:
+    return analyse(headline, body, published_at, max_chars=max_chars)[0]

@@ -10,9 +10,10 @@ Offsets are character offsets into the body.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from services.enrich import gazetteer
 from services.enrich.gazetteer import Place
@@ -81,13 +82,11 @@ def _tokens(match: re.Match[str]) -> list[Tok]:
     return out
 
 
-def _split_connectors(match: re.Match[str]) -> list[list[Tok]]:
+def _split_connectors(text: str, toks: list[Tok]) -> list[list[Tok]]:
     """A sequence's tokens, split into parts where a connector word joined them."""
-    toks = _tokens(match)
     if not toks:
         return []
     parts: list[list[Tok]] = [[toks[0]]]
-    text = match.string
     for prev, tok in pairwise(toks):
         gap = text[prev.end : tok.start].strip(" \t'’s")
         if gap and gap.split()[0] in _SPLITTING:
@@ -129,9 +128,15 @@ def _place(name: str, lang: str | None) -> Place | None:
 _COMPOUND_ADJECTIVES = ("-based", "-backed", "-led", "-owned", "-run", "-born", "-made", "-linked", "-funded")
 
 
+_OPENERS = frozenset(" \t\"'“«(")
+
+
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'“«(")
-    return not before or before[-1] in ".!?\n:"
+    # Back over the openers before the word only (copying text[:start] per name was quadratic): the
+    # runs skipped for different names never overlap, so all calls together read the text once at most.
+    while start > 0 and text[start - 1] in _OPENERS:
+        start -= 1
+    return start == 0 or text[start - 1] in ".!?\n:"
 
 
 def _names_org(toks: list[Tok]) -> bool:
@@ -149,15 +154,16 @@ def _is_org(toks: list[Tok], text: str) -> bool:
 
 
 def _strip_leading(toks: list[Tok]) -> list[Tok]:
-    while toks:
-        low = toks[0].text.lower()
-        if (low in STOPWORDS and not (toks[0].text.isupper() and len(low) > 1)) or low in NOT_NAMES:
-            toks = toks[1:]
+    first, last = 0, len(toks)  # indices, not toks[1:] per word: a run of a million stopwords stays linear
+    while first < last:
+        low = toks[first].text.lower()
+        if (low in STOPWORDS and not (toks[first].text.isupper() and len(low) > 1)) or low in NOT_NAMES:
+            first += 1
         else:
             break
-    while toks and toks[-1].text.lower() in NOT_NAMES:
-        toks = toks[:-1]
-    return toks
+    while last > first and toks[last - 1].text.lower() in NOT_NAMES:
+        last -= 1
+    return toks[first:last]
 
 
 class _Collector:
@@ -195,11 +201,12 @@ class _Collector:
             toks = toks[titled[-1] + 1 :]
         # a leading place or demonym ("России Дмитрий Песков", "Russian Vladimir Putin", "Председатель КНР Си
         # Цзиньпин") is not part of a name
-        while len(toks) > 1 and _place(toks[0].text, self.lang) is not None:
-            toks = toks[1:]
+        first = 0
+        while first < len(toks) - 1 and _place(toks[first].text, self.lang) is not None:
+            first += 1
         if not toks:
             return
-        self.person_or_place(toks, cue)
+        self.person_or_place(toks[first:], cue)
 
     def person_or_place(self, toks: list[Tok], cue: bool) -> None:
         full = " ".join(t.text for t in toks)
@@ -220,10 +227,10 @@ class _Collector:
             self.people.append((toks, True))
 
 
-def _candidates(text: str, lang: str | None) -> _Collector:
+def _candidates(text: str, lang: str | None, sequences: list[list[Tok]]) -> _Collector:
     c = _Collector(text, lang)
-    for match in _SEQUENCE.finditer(text):
-        parts = _split_connectors(match)
+    for toks in sequences:
+        parts = _split_connectors(text, toks)
         whole = [t for p in parts for t in p]
         if len(parts) > 1 and _is_org(whole, text):
             c.orgs.append(_strip_leading(whole))
@@ -268,18 +275,29 @@ def _group_people(c: _Collector) -> list[Found]:
     return sorted(people, key=lambda p: p.spans[0])
 
 
-def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
+class _Cover:
+    """Spans, asked whether one of them contains [start, end): a binary search, not a scan of them all
+    per hit (which made a long article quadratic)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach = list(accumulate((e for _, e in ordered), max))  # the furthest end of a span so far
+
+    def __call__(self, start: int, end: int) -> bool:
+        i = bisect_right(self._starts, start)  # the spans that start at or before start
+        return i > 0 and self._reach[i - 1] >= end
 
 
-def _country_hits(text: str, lang: str | None) -> Iterator[tuple[int, int, Place]]:
+def _country_hits(text: str, lang: str | None, sequences: list[list[Tok]]) -> Iterator[tuple[int, int, Place]]:
     """Every gazetteer hit: capitalised n-grams (longest first), parts of hyphenated words, lowercase forms."""
     table = gazetteer.english()
-    for match in _SEQUENCE.finditer(text):
-        toks = _tokens(match)
+    starts = gazetteer.name_starts()
+    for toks in sequences:
         i = 0
         while i < len(toks):
-            for n in range(min(4, len(toks) - i), 0, -1):
+            longest = min(4, len(toks) - i) if toks[i].text in starts else 1
+            for n in range(longest, 0, -1):
                 name = text[toks[i].start : toks[i + n - 1].end]
                 place = _place(name, lang)
                 if place is not None:
@@ -305,30 +323,30 @@ def _country_hits(text: str, lang: str | None) -> Iterator[tuple[int, int, Place
 
 
 def extract(text: str, lang: str | None) -> Result:
-    c = _candidates(text, lang)
+    sequences = [_tokens(match) for match in _SEQUENCE.finditer(text)]  # runs of capitalised words, read once
+    c = _candidates(text, lang, sequences)
     persons = _group_people(c)
-    person_spans = [s for p in persons for s in p.spans]
+    in_person = _Cover([s for p in persons for s in p.spans])
     orgs: dict[str, Found] = {}
-    for org in c.orgs:
-        toks = org
+    for toks in c.orgs:
         if not toks:
             continue
-        span = (toks[0].start, toks[-1].end)
-        if _inside(person_spans, *span):
+        if in_person(toks[0].start, toks[-1].end):
             continue
-        while len(toks) > 1 and text[toks[0].end : toks[0].end + 2] in ("'s", "’s"):
-            toks = toks[1:]  # "Russia's Argumenty i Fakty": the owner is not part of the name
-        span = (toks[0].start, toks[-1].end)
+        first = 0
+        while first < len(toks) - 1 and text[toks[first].end : toks[first].end + 2] in ("'s", "’s"):
+            first += 1  # "Russia's Argumenty i Fakty": the owner is not part of the name
+        span = (toks[first].start, toks[-1].end)
         name = text[span[0] : span[1]]
         orgs.setdefault(name, Found("organization", name)).spans.append(span)
-    org_spans = [s for o in orgs.values() for s in o.spans]
+    in_org = _Cover([s for o in orgs.values() for s in o.spans])
     countries: dict[str, list[tuple[int, int]]] = {}
     locations: dict[str, Found] = {}
-    for start, end, place in _country_hits(text, lang):
-        if _inside(person_spans, start, end):
+    for start, end, place in _country_hits(text, lang, sequences):
+        if in_person(start, end):
             continue
         countries.setdefault(place.code, []).append((start, end))
-        if place.kind != "demonym" and not _inside(org_spans, start, end):
+        if place.kind != "demonym" and not in_org(start, end):
             loc = locations.setdefault(place.name, Found("location", place.name, place=place))
             loc.spans.append((start, end))
     return Result(persons, sorted(orgs.values(), key=lambda o: o.spans[0]), list(locations.values()), countries)

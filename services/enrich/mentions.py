@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -79,6 +80,13 @@ def _safe(y: int, m: int, d: int) -> date | None:
         return None
 
 
+def _shifted(published: date, days: int) -> str | None:
+    try:
+        return (published + timedelta(days=days)).isoformat()
+    except OverflowError:  # "tomorrow" of 9999-12-31
+        return None
+
+
 def _resolve(m: re.Match[str], published: date | None) -> tuple[str | None, str] | None:
     if m["iso"]:
         y, mo, d = (int(x) for x in m["iso"].split("-"))
@@ -107,13 +115,13 @@ def _resolve(m: re.Match[str], published: date | None) -> tuple[str | None, str]
         wanted = WEEKDAYS[m["weekday"].lower()]
         if (m["next"] or "").strip().lower() == "next":
             ahead = (wanted - published.weekday()) % 7 or 7
-            return (published + timedelta(days=ahead)).isoformat(), "day"
+            return _shifted(published, ahead), "day"
         back = (published.weekday() - wanted) % 7  # news speaks of the past week
-        return (published - timedelta(days=back)).isoformat(), "day"
+        return _shifted(published, -back), "day"
     if m["rel"]:
         if published is None:
             return None, "day"
-        return (published + timedelta(days=RELATIVE[m["rel"].lower()])).isoformat(), "day"
+        return _shifted(published, RELATIVE[m["rel"].lower()]), "day"
     return m["year"], "year"
 
 
@@ -247,6 +255,8 @@ def amounts(text: str) -> list[Amount]:
         if value is None:
             continue
         value *= _SCALE.get((m["s1"] or m["s2"] or "").lower(), 1.0)
+        if not math.isfinite(value):
+            continue  # a run of digits beyond any float: JSON has no infinity
         if m["sign"]:
             out.append(Amount(m[0], m.start(), value, _CURRENCY_SIGNS[m["sign"]]))
         elif m["pct"]:
