@@ -125,6 +125,7 @@ class Soak:
         self.streams = Streams.with_prefix(prefix)
         self.r: Any = redis.Redis.from_url(redis_url, socket_timeout=30)  # Any: replies are wide unions
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.log_of: dict[int, Path] = {}  # pid -> its log
         self.good: dict[str, str] = {}  # source name -> article id
         self.placed: set[Path] = set()
         self.outside_before: dict[str, tuple[str, int]] = {}
@@ -156,6 +157,7 @@ class Soak:
             command = [str(Path(sys.executable).with_name("newswire")), service]
             proc = subprocess.Popen(command, env=self.env(), stdout=out, stderr=subprocess.STDOUT, cwd=self.root)
         self.procs.append((service, proc))
+        self.log_of[proc.pid] = log
         return proc
 
     def live(self) -> list[tuple[str, subprocess.Popen[bytes]]]:
@@ -166,7 +168,7 @@ class Soak:
             self.launch(service)
         deadline = time.monotonic() + 120
         for service, proc in self.procs:
-            log = self.logs / f"{service}-{self.procs.index((service, proc)):03d}.log"
+            log = self.log_of[proc.pid]
             while STARTED[service] not in log.read_text(errors="replace"):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SoakError(f"{service} did not start; see {log}")

@@ -268,9 +268,10 @@ class Chaos(Pipeline):
         return [p for p in files_under(self.error) if not p.name.endswith(".error.json")]
 
     def finished(self, files: int) -> bool:
-        """Quiet, the inbox empty, and that many files archived in done/ or error/: all it will do is done."""
+        """Quiet, nothing in the inbox (hidden names aside: never taken), and that many files archived in
+        done/ or error/: all it will do is done."""
         return (
-            not any(self.inbox.iterdir())
+            not any(not p.name.startswith(".") for p in self.inbox.iterdir())
             and len(files_under(self.done)) + len(self.rejected_files()) >= files
             and self.quiet()
         )
