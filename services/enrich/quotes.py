@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from services.enrich.lexicon import SPEECH_VERBS, STOPWORDS, words
+from services.enrich.patterns import alternation
 
 MIN_WORDS = 4  # unattributed quotes shorter than this are scare quotes ("a killer")
 MIN_WORDS_ATTRIBUTED = 2
@@ -31,28 +30,7 @@ _NAME = rf"[{_UP}][\w'’-]+(?:(?:\s+(?:de|da|dos|del|van|von|der|al|bin|la))*\s
 _LOWER_TITLE = r"(?:(?:[a-zà-ÿа-яё][\w'’-]*)\s+){0,3}?"
 
 
-def _trie(alternatives: Iterable[str]) -> str:
-    """A regex matching exactly the words, the longest first where one begins another (as an alternation
-    sorted longest first does): each letter is tried once, where the alternation tried every word in turn
-    (some 30 French verbs begin "a ", and a sentence of "a spokesman a spokesman" made that milliseconds)."""
-    root: dict[str, dict[str, Any]] = {}
-    for word in alternatives:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def pattern(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-        return f"(?:{body})?" if "" in node else body
-
-    return pattern(root)
-
-
-_VERB = _trie(SPEECH_VERBS)
+_VERB = alternation(SPEECH_VERBS)
 _TITLES = words(
     "spokesman spokeswoman spokesperson minister president official leader ambassador envoy diplomat chancellor "
     "secretary senator governor mayor chief director analyst porte-parole ministre président présidente diplomate "

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from newswire.contracts import Enrichment
 from services.enrich import registry
-from services.enrich.counts import counts
+from services.enrich.counts import counts, vectorised
 from services.enrich.enrichers import DEFAULT_MAX_CHARS, MAX_HEADLINE_CHARS, analyse, analysed_length, enrich
+from services.enrich.patterns import alternation
 from services.enrich.quotes import _Automaton, _People
 
 SEED = (Path(__file__).resolve().parents[2] / "seeds" / "000_d7b03ab2b022693d.txt").read_text(encoding="utf-8")
@@ -249,12 +250,12 @@ _COUNTED = st.lists(
 @given(body=_COUNTED, chunk=st.sampled_from([1, 2, 3, 7, 1 << 18]))
 @settings(max_examples=300, deadline=None)
 def test_the_counts_are_those_of_their_regular_expressions_however_the_body_is_chunked(body: str, chunk: int) -> None:
-    assert counts(body, chunk) == counts_by_regex(body)
+    assert vectorised(body, chunk) == counts(body) == counts_by_regex(body)
 
 
 @pytest.mark.parametrize("body", [realistic(300_000), "word. " * 50_000 + "\n\n\n" * 1000, "x" * 70_000 + " y."])
 def test_the_counts_of_long_bodies_are_those_of_their_regular_expressions(body: str) -> None:
-    assert counts(body) == counts_by_regex(body)
+    assert counts(body) == vectorised(body) == counts_by_regex(body)
 
 
 _NAMES = st.lists(st.text(st.sampled_from("Pesko v"), max_size=8), max_size=100)
@@ -267,3 +268,16 @@ def test_the_name_automaton_finds_the_first_name_inside_the_speaker(names: list[
     assert _Automaton(names).first_in(speaker) == first
     people = _People([(name, [(i, i + 1)]) for i, name in enumerate(names)])
     assert people.named_in(speaker) == (None if first is None else names[first])
+
+
+@given(
+    words=st.lists(st.text(st.sampled_from("ab -"), min_size=1, max_size=5), min_size=1, max_size=12),
+    text=st.text(st.sampled_from("ab -x"), max_size=12),
+    after=st.sampled_from(["", "x", r"\b", " ", "$"]),
+)
+@settings(max_examples=500, deadline=None)
+def test_a_trie_of_words_matches_as_their_alternation_longest_first(words: list[str], text: str, after: str) -> None:
+    plain = "|".join(sorted(map(re.escape, dict.fromkeys(words)), key=len, reverse=True))
+    expected = re.match(f"(?:{plain}){after}", text)
+    found = re.match(alternation(words) + after, text)
+    assert (found and found[0]) == (expected and expected[0])
