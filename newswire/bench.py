@@ -58,6 +58,7 @@ import redis
 from newswire.contracts import Streams
 from newswire.corpus import article, write_corpus
 from newswire.redisio import redact
+from newswire.text import one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLOOR = ROOT.parent / "shared" / "bench" / "floor.py"
@@ -97,7 +98,7 @@ def run_bench(args: argparse.Namespace) -> int:
             _write_json(Path(args.json_out), report)
         return 0
     except (BenchError, redis.RedisError) as exc:
-        text = str(exc) if isinstance(exc, BenchError) else f"Redis: {str(exc).splitlines()[0]}"
+        text = str(exc) if isinstance(exc, BenchError) else f"Redis: {one_line(exc)}"
         print(f"newswire bench: error: {text}", file=sys.stderr)
         keep = isinstance(exc, BenchError)
         if keep:

@@ -14,11 +14,12 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
+import structlog
+
 from newswire import __version__, logs
 from newswire.redaction import redact_text, redact_url
 from newswire.redisio import redact
 from newswire.settings import CommonSettings, ConfigError, apply_umask, load
-from newswire.waiting import pause
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,6 +150,11 @@ def cmd_up(_args: argparse.Namespace) -> int:
 
     ingest, store, enrich = (_settings_for(name) for name in ("ingest", "store", "enrich"))
     apply_umask(ingest, own=[ingest.data_dir])
+    if "workers" not in store.model_fields_set and "workers" not in enrich.model_fields_set:
+        # One machine for the three services: store and enrich share the cores.
+        cores = store.workers
+        store = store.model_copy(update={"workers": max(1, cores // 2)})
+        enrich = enrich.model_copy(update={"workers": max(1, cores - cores // 2)})
     log = logs.configure(ingest.log_level, ingest.log_format)
     _check_inbox(ingest)
     _check_database(store.resolved_database_url, store.connect_timeout_s)
@@ -165,10 +171,11 @@ def cmd_up(_args: argparse.Namespace) -> int:
         return _run(
             heartbeat=ingest.heartbeat_file,
             redis_url=redis_url,
-            make=lambda stopping: [
-                run_store(store, redis_url=redis_url, stopping=stopping, log=log),
-                run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log),
-                run_ingest(ingest, redis_url=redis_url, stopping=stopping, log=log),
+            service="up",
+            make=lambda stopping, checks: [
+                run_store(store, redis_url=redis_url, stopping=stopping, log=log, health=checks),
+                run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log, health=checks),
+                run_ingest(ingest, redis_url=redis_url, stopping=stopping, log=log, health=checks),
             ],
         )
     finally:
@@ -189,9 +196,10 @@ def cmd_service(args: argparse.Namespace) -> int:
     _check_redis(redis_url, settings.connect_timeout_s)
     run = _service_runner(args.service)
     return _run(
-        lambda stopping: [run(settings, redis_url=redis_url, stopping=stopping, log=log)],
+        lambda stopping, checks: [run(settings, redis_url=redis_url, stopping=stopping, log=log, health=checks)],
         heartbeat=settings.heartbeat_file,
         redis_url=redis_url,
+        service=args.service,
     )
 
 
@@ -219,49 +227,46 @@ def _redis_url(settings: CommonSettings) -> str:
     return url
 
 
-def _run(make: Any, *, heartbeat: Path | None, redis_url: str) -> int:
-    return asyncio.run(_supervise(make, heartbeat, redis_url))
+def _run(make: Any, *, heartbeat: Path | None, redis_url: str, service: str) -> int:
+    return asyncio.run(_supervise(make, heartbeat, redis_url, service))
 
 
-async def _heartbeat(path: Path, stopping: asyncio.Event, redis_url: str) -> None:
-    """Touched while the event loop turns and Redis answers: a wedged, dead or cut-off process goes stale."""
+def _redis_answers(redis_url: str) -> Any:
+    """A health check: Redis answers PING."""
     from newswire.redisio import client
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     r = client(redis_url)
-    try:
-        while not stopping.is_set():
-            try:
-                await asyncio.wait_for(r.ping(), timeout=5)
-                path.touch()
-            except Exception:  # noqa: BLE001 - any failure means: not healthy now
-                pass
-            await pause(stopping, 5)
-    finally:
-        await r.aclose()
-        path.unlink(missing_ok=True)
+
+    async def check() -> str | None:
+        try:
+            await asyncio.wait_for(r.ping(), timeout=4)
+        except Exception as exc:  # noqa: BLE001 - any failure means: Redis cannot be used now
+            from newswire.text import one_line
+
+            return f"redis: {one_line(exc)}"
+        return None
+
+    return check, r
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    import time
+    from newswire.health import verdict
 
     common = load(CommonSettings)
     if common.heartbeat_file is None:
         raise ConfigError("NEWSWIRE_HEARTBEAT_FILE: not set, so there is no heartbeat to check")
-    try:
-        age = time.time() - common.heartbeat_file.stat().st_mtime
-    except OSError:
-        print(f"unhealthy: no heartbeat at {common.heartbeat_file}", file=sys.stderr)
-        return 1
-    if age > args.max_age:
-        print(f"unhealthy: last heartbeat {age:.0f}s ago", file=sys.stderr)
-        return 1
-    print(f"healthy: last heartbeat {age:.1f}s ago")
-    return 0
+    healthy, line = verdict(common.heartbeat_file, args.max_age)
+    print(line, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
 
 
-async def _supervise(make: Any, heartbeat: Path | None, redis_url: str) -> int:
-    """Run the services until SIGINT/SIGTERM or until one fails; always drain all of them."""
+async def _supervise(make: Any, heartbeat: Path | None, redis_url: str, service: str) -> int:
+    """Run the services until SIGINT/SIGTERM or until one fails; always drain all of them.
+
+    Each service adds its health checks to ``checks`` as it starts; the heartbeat writes their
+    verdict (newswire.health) while the services run."""
+    from newswire.health import heartbeat as beat_forever
+
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = 0
@@ -277,9 +282,14 @@ async def _supervise(make: Any, heartbeat: Path | None, redis_url: str) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
-    coros: list[Coroutine[Any, Any, None]] = make(stopping)
+    redis_check, redis_client = _redis_answers(redis_url)
+    checks: list[Any] = [redis_check]
+    coros: list[Coroutine[Any, Any, None]] = make(stopping, checks)
     tasks = [asyncio.create_task(c) for c in coros]
-    beat = asyncio.create_task(_heartbeat(heartbeat, stopping, redis_url)) if heartbeat else None
+    beat = None
+    if heartbeat:
+        log = structlog.get_logger("newswire").bind(service=service)
+        beat = asyncio.create_task(beat_forever(heartbeat, stopping=stopping, checks=checks, service=service, log=log))
     stop_wait = asyncio.create_task(stopping.wait())
     await asyncio.wait([*tasks, stop_wait], return_when=asyncio.FIRST_COMPLETED)
     stopping.set()
@@ -287,6 +297,7 @@ async def _supervise(make: Any, heartbeat: Path | None, redis_url: str) -> int:
     stop_wait.cancel()
     if beat is not None:
         await beat
+    await redis_client.aclose()
     for r in results:
         if isinstance(r, ConfigError):
             raise r

@@ -1,25 +1,33 @@
 """Consumer-group plumbing shared by store and enrich.
 
-A batch is read by a FastStream subscriber (manual ack) and handed to the
-service's handler, which commits to the database before it returns ("ack
-after commit") and says which events each entry yields. Then one Lua script
-does, per entry and atomically: if this consumer still owns the entry (it is
-in our pending list), add its events and XACK it; otherwise nothing. So an
-entry's events are emitted exactly once even when two consumers processed it
-(one was slow, the other reclaimed it) or a reply was lost and the commit is
-retried. A redelivered entry is recognised by the database row it created
-(see newswire.db.tables) and re-emits; a duplicate from another entry does not.
+A batch is read by a FastStream subscriber (manual ack) and handed to the service's handler,
+which commits to the database before it returns ("ack after commit") and says which events each
+entry yields. Then one Lua script (`Committer`) does, per entry and atomically: if this consumer
+still owns the entry (it is in our pending list), add its events, acknowledge it and (store only)
+leave a receipt for the watcher; otherwise nothing. So an entry's events are emitted exactly once
+even when two consumers processed it (one was slow, the other reclaimed it) or a reply was lost.
 
-Entries left pending by a dead consumer are reclaimed with XAUTOCLAIM once
-idle for ``claim_idle_ms``; an entry delivered ``max_deliveries`` times is
-dead-lettered with its reason instead of being tried again, so a poison
-message never blocks the ones behind it.
+What can go wrong, and what happens:
+- An entry that fails deterministically (undecodable, rejected by the parser or the database,
+  over its time budget) is dead-lettered on its first failure with the real reason: the handler
+  dead-letters what it recognises, and a batch that raises is split until the entry that raises
+  is alone, then dead-lettered with the error (`rejection_reason`). The others go on.
+- Transient failures (the database or Redis away) are retried with backoff inside the handler or
+  the commit, and never count as a delivery: the entries in hand are re-claimed to ourselves
+  meanwhile, so no other consumer takes over work that is alive.
+- Entries left pending by a consumer that died are reclaimed (XAUTOCLAIM) once idle for
+  ``claim_idle_ms``; one delivered more than ``max_deliveries`` times (it kept killing its
+  consumer: a crash no exception reports) is dead-lettered as ``max_deliveries``.
+- The group is gone (Redis came back empty, FLUSHALL, XGROUP DESTROY): it is recreated from the
+  last entry this consumer knows it finished (0 when it knows none, or the stream is new) and the
+  subscriber restarted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from contextlib import suppress
@@ -34,7 +42,9 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 from redis.exceptions import ResponseError
 
 from newswire.contracts import DATA_FIELD, ArticleRejected, as_json, encode
-from newswire.redisio import TRANSIENT, ensure_group, trim_bound
+from newswire.health import Progress
+from newswire.redisio import TRANSIENT, ensure_group, entry_id_tuple, trim_bound
+from newswire.text import clean_text, one_line
 from newswire.waiting import Stopping, pause, retry_transient
 
 Entry = tuple[str, dict[bytes, bytes]]
@@ -49,6 +59,87 @@ class Outbound:
     fields: dict[bytes, bytes]
 
 
+@dataclass(frozen=True, slots=True)
+class Options:
+    batch_size: int = 100
+    claim_idle_ms: int = 30_000
+    max_deliveries: int = 5
+    retention_ms: int = 0  # 0: streams are never trimmed
+    stall_s: float = 60.0
+
+
+class BatchHandler(Protocol):
+    async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]: ...
+
+
+IN_FLIGHT = 2  # batches a consumer works on at once: one is parsed while another is written and acked
+TRIM_EVERY_S = 60  # how often the streams this consumer looks after are trimmed
+TRIM_STEP = 10_000  # entries deleted by one XTRIM call at most (then the next call)
+FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
+FORGET_EVERY_S = 600
+RECEIPT_TTL_S = 30 * 24 * 3600  # receipts the watcher never collected (forged entries) expire
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def dead_letter(
+    *, stage: str, stream: str, dead: str, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str
+) -> Outbound:
+    """An articles:dead entry for a stream entry that cannot be processed. Never raises, whatever
+    the entry holds (deep nesting, invalid UTF-8, lone surrogates, megabytes of junk)."""
+    doc = as_json(fields)
+    article_id = doc.get("article_id")
+    if not isinstance(article_id, str) or not _HEX64.fullmatch(article_id):
+        article_id = hashlib.sha256(b"".join(v for v in fields.values() if isinstance(v, bytes))).hexdigest()
+    correlation_id = doc.get("correlation_id")
+    source_name = doc.get("source_name")
+    event = ArticleRejected(
+        article_id=article_id,
+        correlation_id=clean_text(correlation_id)[:64] if isinstance(correlation_id, str) else entry_id,
+        stage=stage,
+        reason=reason,
+        detail=clean_text(detail)[:500],
+        source_name=clean_text(source_name)[:4096] if isinstance(source_name, str) else None,
+        source_stream=stream,
+        source_entry_id=entry_id,
+    )
+    return Outbound(entry_id, dead, encode(event))
+
+
+def rejection_reason(exc: BaseException) -> str:
+    """The dead-letter reason for an error that one entry alone raises (not a transient one)."""
+    from sqlalchemy.exc import SQLAlchemyError, StatementError
+
+    if isinstance(exc, UnicodeError) or isinstance(getattr(exc, "orig", None), UnicodeError):
+        return "invalid_text"
+    if isinstance(exc, StatementError | SQLAlchemyError):
+        return "database_rejected"
+    return "processing_failed"
+
+
+# KEYS: source stream, then output streams. ARGV: group, consumer, receipt prefix ("" for none),
+# receipt ttl, entry count, then per entry: id, receipt ("" for none), number of outputs, and per
+# output: KEYS index, payload.
+_COMMIT = """
+local src, group, consumer, receipts, ttl = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local n, i, committed = tonumber(ARGV[5]), 6, 0
+for _ = 1, n do
+  local id, receipt, nout = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  i = i + 3
+  if #redis.call('XPENDING', src, group, id, id, 1, consumer) == 1 then
+    for o = 0, nout - 1 do
+      redis.call('XADD', KEYS[tonumber(ARGV[i + 2 * o])], '*', '__data__', ARGV[i + 2 * o + 1])
+    end
+    redis.call('XACK', src, group, id)
+    if receipts ~= '' and receipt ~= '' then
+      redis.call('SET', receipts .. id, receipt, 'EX', ttl)
+    end
+    committed = committed + 1
+  end
+  i = i + 2 * nout
+end
+return committed
+"""
+
 # Reset the idle time of entries we still own, without counting a delivery; an entry another
 # consumer took over meanwhile is left alone (XCLAIM alone would take it back).
 _REFRESH = """
@@ -61,56 +152,47 @@ end
 return 0
 """
 
-IN_FLIGHT = 2  # batches a consumer works on at once: one is parsed while another is written and acked
-TRIM_EVERY_S = 60  # how often the streams this consumer looks after are trimmed
-TRIM_STEP = 10_000  # entries deleted by one XTRIM call at most (then the next call)
-FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
-FORGET_EVERY_S = 600
 
-# KEYS: source stream, then output streams. ARGV: group, consumer, entry count, then per
-# entry: id, number of outputs, and per output: KEYS index, payload.
-_COMMIT = """
-local src, group, consumer = KEYS[1], ARGV[1], ARGV[2]
-local n, i, committed = tonumber(ARGV[3]), 4, 0
-for _ = 1, n do
-  local id, nout = ARGV[i], tonumber(ARGV[i + 1])
-  i = i + 2
-  if #redis.call('XPENDING', src, group, id, id, 1, consumer) == 1 then
-    for o = 0, nout - 1 do
-      redis.call('XADD', KEYS[tonumber(ARGV[i + 2 * o])], '*', '__data__', ARGV[i + 2 * o + 1])
-    end
-    redis.call('XACK', src, group, id)
-    committed = committed + 1
-  end
-  i = i + 2 * nout
-end
-return committed
-"""
+@dataclass(frozen=True, slots=True)
+class _Call:
+    keys: list[str]
+    args: list[str | bytes]
+    entries: int
 
 
-class BatchHandler(Protocol):
-    async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]: ...
+class Committer:
+    """Emit each entry's events and ack it, atomically, for the entries this consumer still owns;
+    with ``receipts`` set, also leave ``<receipts><entry id>`` saying how the entry ended ("ok", or
+    the dead letter's JSON) for the watcher, which archives a file only once it has its receipt."""
 
+    def __init__(
+        self, redis: aioredis.Redis, *, stream: str, group: str, consumer: str, dead: str, receipts: str | None
+    ) -> None:
+        self._script = redis.register_script(_COMMIT)
+        self.stream, self.group, self.consumer, self.dead = stream, group, consumer, dead
+        self.receipts = receipts or ""
 
-def dead_letter(
-    *, stage: str, stream: str, dead: str, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str
-) -> Outbound:
-    """An articles:dead entry for a stream entry that cannot be processed."""
-    doc = as_json(fields)
-    article_id = doc.get("article_id") if isinstance(doc.get("article_id"), str) else None
-    if not article_id:
-        article_id = hashlib.sha256(b"".join(fields.values())).hexdigest()
-    event = ArticleRejected(
-        article_id=article_id,
-        correlation_id=str(doc.get("correlation_id") or entry_id),
-        stage=stage,
-        reason=reason,
-        detail=detail[:500],
-        source_name=doc.get("source_name") if isinstance(doc.get("source_name"), str) else None,
-        source_stream=stream,
-        source_entry_id=entry_id,
-    )
-    return Outbound(entry_id, dead, encode(event))
+    def prepare(self, out: Sequence[Outbound], ack_ids: Sequence[str]) -> _Call:
+        keys = [self.stream]
+        index: dict[str, int] = {}
+        per_entry: dict[str, list[Outbound]] = {i: [] for i in ack_ids}
+        for o in out:
+            per_entry.setdefault(o.entry_id, []).append(o)
+            if o.stream not in index:
+                keys.append(o.stream)
+                index[o.stream] = len(keys)
+        args: list[str | bytes] = [self.group, self.consumer, self.receipts, str(RECEIPT_TTL_S), str(len(per_entry))]
+        for entry_id, outs in per_entry.items():
+            dead = next((o.fields[DATA_FIELD] for o in outs if o.stream == self.dead), None)
+            receipt: bytes | str = (dead or b"ok") if self.receipts else ""
+            args += [entry_id, receipt, str(len(outs))]
+            for o in outs:
+                args += [str(index[o.stream]), o.fields[DATA_FIELD]]
+        return _Call(keys, args, len(per_entry))
+
+    async def run(self, call: _Call) -> int:
+        """How many of the entries were this consumer's to commit (and are now committed)."""
+        return int(await self._script(keys=call.keys, args=call.args))
 
 
 class GroupConsumer:
@@ -124,13 +206,11 @@ class GroupConsumer:
         consumer: str,
         stage: str,
         handler: BatchHandler,
-        batch_size: int,
-        claim_idle_ms: int,
-        max_deliveries: int,
+        options: Options,
         stopping: asyncio.Event,
         log: Any,
         trim: Sequence[str] = (),
-        retention_ms: int = 0,
+        receipts: str | None = None,
     ) -> None:
         # redis-py types replies as unions of every shape a server might send; Any at this edge.
         self.redis: Any = redis
@@ -140,17 +220,32 @@ class GroupConsumer:
         self.consumer = consumer
         self.stage = stage
         self.handler = handler
-        self.batch_size = batch_size
-        self.claim_idle_ms = claim_idle_ms
-        self.max_deliveries = max_deliveries
+        self.options = options
         self.stopping = stopping
         self.log = log
-        self.trim = tuple(trim)  # streams to trim (see trim_streams); 0 retention: never
-        self.retention_ms = retention_ms
-        self._commit = redis.register_script(_COMMIT)
+        self.trim = tuple(trim)  # streams to trim (see trim_streams)
+        self.progress = Progress(options.stall_s)
+        self.committer = Committer(redis, stream=stream, group=group, consumer=consumer, dead=dead, receipts=receipts)
         self._refresh = redis.register_script(_REFRESH)
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._held: dict[str, int] = {}  # entry ids in hand -> how many batches hold them
+        self._last_read: tuple[int, int] | None = None  # the newest entry id this process read
+        self._group_lock = asyncio.Lock()
+        self._subscriber: Any = None
+
+    # -- compatibility accessors (tests and the bench read these) ---------------------------
+    @property
+    def batch_size(self) -> int:
+        return self.options.batch_size
+
+    @property
+    def claim_idle_ms(self) -> int:
+        return self.options.claim_idle_ms
+
+    @property
+    def max_deliveries(self) -> int:
+        return self.options.max_deliveries
 
     async def setup(self) -> None:
         await ensure_group(self.redis, self.stream, self.group)
@@ -162,15 +257,20 @@ class GroupConsumer:
             group=self.group,
             consumer=self.consumer,
             batch=True,
-            max_records=self.batch_size,
+            max_records=self.options.batch_size,
             polling_interval=1000,
         )
+        subscriber = broker.subscriber(
+            stream=sub, ack_policy=AckPolicy.MANUAL, parser=_raw_entries, decoder=_not_decoded
+        )
 
-        @broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=_raw_entries, decoder=_not_decoded)
+        @subscriber
         async def on_batch(msg: RedisBatchStreamMessage) -> None:
             raw = msg.raw_message
             ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
             await self.start_batch(list(zip(ids, raw["data"], strict=True)))
+
+        self._subscriber = subscriber
 
     async def start_batch(self, entries: Sequence[Entry]) -> None:
         """Hand a batch to a task of its own and return, so the subscriber reads the next batch
@@ -182,6 +282,11 @@ class GroupConsumer:
             # Shutting down: left pending, for this name's next start (drain_own_pending) or a reclaim.
             self._slots.release()
             return
+        self.progress.step()
+        for entry_id, _ in entries:
+            key = entry_id_tuple(entry_id)
+            if self._last_read is None or key > self._last_read:
+                self._last_read = key
         task = asyncio.create_task(self._batch_task(entries))
         self._in_flight.add(task)
         task.add_done_callback(self._batch_done)
@@ -194,7 +299,7 @@ class GroupConsumer:
         try:
             await self.handle(entries)
         except Exception as exc:  # noqa: BLE001 - the entries stay pending and are reclaimed; keep consuming
-            self.log.error("batch_failed", entries=len(entries), error=_one_line(exc))
+            self.log.error("batch_failed", entries=len(entries), error=one_line(exc))
 
     async def finish_in_flight(self) -> None:
         """Wait for the batches in hand (at stop, after the subscriber stopped reading)."""
@@ -202,24 +307,34 @@ class GroupConsumer:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def handle(self, entries: Sequence[Entry]) -> None:
-        """Process, then emit and ack in one transaction; isolate failures to single entries.
+        """Process, then emit and ack in one atomic step; isolate failures to single entries.
 
         While a batch is in hand (a database outage can hold it for long), its entries are
         re-claimed to ourselves now and then without counting a delivery (XCLAIM JUSTID), so
         no other consumer takes over work that is alive, and a transient outage never pushes
         an entry towards max_deliveries.
         """
-        keeper = asyncio.create_task(self._keep_claimed([entry_id for entry_id, _ in entries]))  # noqa: RUF006 - kept in `keeper`, cancelled below
+        ids = [entry_id for entry_id, _ in entries]
+        for i in ids:
+            self._held[i] = self._held.get(i, 0) + 1
+        # Stopped by an event, never cancelled: redis-py can turn a cancellation in mid-command into
+        # a connection error, which the keeper would swallow and then run (and be awaited) forever.
+        done = asyncio.Event()
+        keeper = asyncio.create_task(self._keep_claimed(ids, done))
         try:
             await self._handle(entries)
         finally:
-            keeper.cancel()
-            with suppress(asyncio.CancelledError):
-                await keeper
+            done.set()
+            await keeper
+            for i in ids:
+                left = self._held.get(i, 0) - 1
+                if left > 0:
+                    self._held[i] = left
+                else:
+                    self._held.pop(i, None)
 
-    async def _keep_claimed(self, ids: list[str]) -> None:
-        while True:
-            await asyncio.sleep(self.claim_idle_ms / 3000)
+    async def _keep_claimed(self, ids: list[str], done: asyncio.Event) -> None:
+        while not await pause(done, self.options.claim_idle_ms / 3000):
             with suppress(*TRANSIENT, ResponseError):
                 await self._refresh(keys=[self.stream], args=[self.group, self.consumer, *ids])
 
@@ -229,13 +344,28 @@ class GroupConsumer:
         except Stopping:
             return
         except Exception as exc:  # noqa: BLE001 - any failure of one entry must not stop the others
-            if len(entries) == 1:
-                # Left pending: it is reclaimed later and dead-lettered after max_deliveries.
-                self.log.error("entry_failed", entry_id=entries[0][0], error=repr(exc)[:300])
+            if len(entries) > 1:
+                # Halves until the entry that fails is alone: the good ones go on at once.
+                middle = len(entries) // 2
+                await self._handle(entries[:middle])
+                await self._handle(entries[middle:])
                 return
-            for entry in entries:
-                await self._handle([entry])
-            return
+            entry_id, fields = entries[0]
+            reason = rejection_reason(exc)
+            detail = f"{type(exc).__name__}: {one_line(exc)}"
+            self.log.error("entry_failed", entry_id=entry_id, reason=reason, error=detail)
+            out = [
+                dead_letter(
+                    stage=self.stage,
+                    stream=self.stream,
+                    dead=self.dead,
+                    entry_id=entry_id,
+                    fields=fields,
+                    reason=reason,
+                    detail=detail,
+                )
+            ]
+        self.progress.step()
         try:
             await self.commit(out, [entry_id for entry_id, _ in entries])
         except Stopping:
@@ -243,79 +373,163 @@ class GroupConsumer:
 
     async def commit(self, out: Sequence[Outbound], ack_ids: Sequence[str]) -> None:
         """Emit each entry's events and ack it, atomically, for the entries this consumer still owns."""
-        keys = [self.stream]
-        index: dict[str, int] = {}
-        per_entry: dict[str, list[Outbound]] = {i: [] for i in ack_ids}
-        for o in out:
-            per_entry.setdefault(o.entry_id, []).append(o)
-            if o.stream not in index:
-                keys.append(o.stream)
-                index[o.stream] = len(keys)
-        args: list[str | bytes] = [self.group, self.consumer, str(len(per_entry))]
-        for entry_id, outs in per_entry.items():
-            args += [entry_id, str(len(outs))]
-            for o in outs:
-                args += [str(index[o.stream]), o.fields[DATA_FIELD]]
+        call = self.committer.prepare(out, ack_ids)
 
         async def op() -> int:
-            return int(await self._commit(keys=keys, args=args))
+            return await self.committer.run(call)
 
-        committed = await retry_transient(
-            op,
-            is_transient=lambda e: isinstance(e, TRANSIENT),
-            stopping=self.stopping,
-            log=self.log,
-            what="redis_commit",
-        )
-        if committed < len(per_entry):
+        try:
+            committed = await retry_transient(
+                op,
+                is_transient=lambda e: isinstance(e, TRANSIENT),
+                stopping=self.stopping,
+                log=self.log,
+                what="redis_commit",
+            )
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The group vanished with our pending list: these entries are read again once it is back.
+            await self.recreate_group()
+            return
+        self.progress.step()
+        if committed < call.entries:
             # Another consumer reclaimed them meanwhile; it emits them (once) instead of us.
-            self.log.info("not_owner", skipped=len(per_entry) - committed)
+            self.log.info("not_owner", skipped=call.entries - committed)
 
+    # -- a lost group ------------------------------------------------------------------------
+    def _resume_after(self) -> str:
+        """The id the group must resume after so that nothing this consumer has not finished is
+        skipped: just before the oldest entry in hand, else the newest entry read, else 0."""
+        if self._held:
+            ms, seq = min(entry_id_tuple(i) for i in self._held)
+            return f"{ms}-{seq - 1}" if seq > 0 else f"{max(ms - 1, 0)}-18446744073709551615"
+        if self._last_read is not None:
+            return f"{self._last_read[0]}-{self._last_read[1]}"
+        return "0"
+
+    async def recreate_group(self) -> None:
+        """The group is gone (NOGROUP): create it again, no later than what we know is finished."""
+        async with self._group_lock:
+            start = "0" if await self._stream_is_empty() else self._resume_after()
+            try:
+                await self.redis.xgroup_create(self.stream, self.group, id=start, mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+                # Recreated by another replica meanwhile: never later than what we have not finished.
+                last = await self._group_last_delivered()
+                if last is not None and entry_id_tuple(start) < last:
+                    await self.redis.xgroup_setid(self.stream, self.group, start)
+                    self.log.warning("group_rewound", stream=self.stream, group=self.group, to=start)
+                return
+            self.log.warning("group_recreated", stream=self.stream, group=self.group, after=start)
+
+    async def _stream_is_empty(self) -> bool:
+        try:
+            return int(await self.redis.xlen(self.stream)) == 0
+        except ResponseError:
+            return True
+
+    async def _group_last_delivered(self) -> tuple[int, int] | None:
+        try:
+            groups = await self.redis.xinfo_groups(self.stream)
+        except ResponseError:
+            return None
+        for g in groups:
+            name = g["name"].decode() if isinstance(g["name"], bytes) else str(g["name"])
+            if name == self.group:
+                return entry_id_tuple(g["last-delivered-id"])
+        return None
+
+    async def _keep_subscriber_running(self) -> None:
+        """FastStream stops a subscriber whose group vanished: bring the group back and restart it."""
+        sub = self._subscriber
+        if sub is None or sub.running or self.stopping.is_set():
+            return
+        await self.recreate_group()
+        await sub.start()
+        self.log.warning("subscriber_restarted", stream=self.stream, group=self.group)
+
+    # -- reclaiming --------------------------------------------------------------------------
     async def reclaim_forever(self) -> None:
-        """Take over entries left pending by consumers that died (idle for claim_idle_ms)."""
+        """Take over entries left pending by consumers that died (idle for claim_idle_ms); keep the
+        subscriber running; trim and tidy now and then. Nothing one round meets ends the loop."""
         start = "0-0"
         next_forget = time.monotonic() + 60
         next_trim = time.monotonic() + 5
         while not self.stopping.is_set():
             try:
-                next_id, messages, *_ = await self.redis.xautoclaim(
-                    self.stream,
-                    self.group,
-                    self.consumer,
-                    min_idle_time=self.claim_idle_ms,
-                    start_id=start,
-                    count=self.batch_size,
-                )
-                start = next_id.decode() if isinstance(next_id, bytes) else str(next_id)
-                if messages:
-                    await self._handle_claimed([(i.decode(), f or {}) for i, f in messages])
+                await self._keep_subscriber_running()
+                start = await self._reclaim_page(start)
                 if start != "0-0":
                     continue
-                if time.monotonic() >= next_forget:
-                    next_forget = time.monotonic() + FORGET_EVERY_S
-                    await self.forget_idle_consumers(FORGET_IDLE_MS)
-                if time.monotonic() >= next_trim:
-                    next_trim = time.monotonic() + TRIM_EVERY_S
-                    await self.trim_streams()
             except Exception as exc:  # noqa: BLE001 - a reclaim round must never end the service
-                self.log.warning("reclaim_failed", error=_one_line(exc))
-            await pause(self.stopping, max(self.claim_idle_ms / 2000, 0.5))
+                start = "0-0"
+                await self._after_failure("reclaim_failed", exc)
+            if time.monotonic() >= next_forget:
+                next_forget = time.monotonic() + FORGET_EVERY_S
+                await self._quietly("forget_failed", self.forget_idle_consumers(FORGET_IDLE_MS))
+            if time.monotonic() >= next_trim:
+                next_trim = time.monotonic() + TRIM_EVERY_S
+                await self._quietly("trim_failed", self.trim_streams())
+            await pause(self.stopping, max(self.options.claim_idle_ms / 2000, 0.5))
+
+    async def _reclaim_page(self, start: str) -> str:
+        next_id, messages, *_ = await self.redis.xautoclaim(
+            self.stream,
+            self.group,
+            self.consumer,
+            min_idle_time=self.options.claim_idle_ms,
+            start_id=start,
+            count=self.options.batch_size,
+        )
+        if messages:
+            await self._handle_claimed([(i.decode(), f or {}) for i, f in messages])
+        return next_id.decode() if isinstance(next_id, bytes) else str(next_id)
+
+    async def _after_failure(self, what: str, exc: Exception) -> None:
+        if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+            await self._quietly("group_recreate_failed", self.recreate_group())
+        else:
+            self.log.warning(what, error=one_line(exc))
+
+    async def _quietly(self, what: str, step: Any) -> None:
+        try:
+            await step
+        except Exception as exc:  # noqa: BLE001 - housekeeping failures are logged, retried next time
+            await self._after_failure(what, exc)
 
     async def drain_own_pending(self) -> None:
-        """Entries this consumer name held before a restart: no need to wait for them to idle."""
+        """Entries this consumer name held before a restart: no need to wait for them to idle.
+        A page that cannot be handled is left for the reclaim loop; the drain goes on."""
         cursor = "0"
         while not self.stopping.is_set():
-            resp = await self.redis.xreadgroup(self.group, self.consumer, {self.stream: cursor}, count=self.batch_size)
+            try:
+                resp = await self.redis.xreadgroup(
+                    self.group, self.consumer, {self.stream: cursor}, count=self.options.batch_size
+                )
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):
+                    await self.recreate_group()
+                    return
+                raise
             page = [(i.decode(), f or {}) for i, f in (resp[0][1] if resp else [])]
             if not page:
                 return
-            await self._handle_claimed(page)
+            try:
+                await self._handle_claimed(page)
+            except Stopping:
+                return
+            except Exception as exc:  # noqa: BLE001 - a bad page must not stop the service from starting
+                self.log.warning("drain_failed", entries=len(page), error=one_line(exc))
             cursor = page[-1][0]
 
     async def _handle_claimed(self, claimed: list[Entry]) -> None:
         counts = await self._delivery_counts([i for i, _ in claimed])
-        poison = [(i, f) for i, f in claimed if counts.get(i, 1) > self.max_deliveries]
-        fresh = [(i, f) for i, f in claimed if counts.get(i, 1) <= self.max_deliveries]
+        limit = self.options.max_deliveries
+        poison = [(i, f) for i, f in claimed if counts.get(i, 1) > limit]
+        fresh = [(i, f) for i, f in claimed if counts.get(i, 1) <= limit and i not in self._held]
         if poison:
             out = [
                 dead_letter(
@@ -325,7 +539,8 @@ class GroupConsumer:
                     entry_id=i,
                     fields=f,
                     reason="max_deliveries",
-                    detail=f"failed {counts.get(i)} deliveries (limit {self.max_deliveries}); see the service log",
+                    detail=f"delivered {counts.get(i)} times (limit {limit}) and never finished: "
+                    "each attempt ended its consumer (a crash no error reports)",
                 )
                 for i, f in poison
             ]
@@ -347,19 +562,38 @@ class GroupConsumer:
                 counts[entry_id] = int(rows[0]["times_delivered"])
         return counts
 
+    # -- health ------------------------------------------------------------------------------
+    async def health_problem(self) -> str | None:
+        """Unhealthy when entries wait for this group and this consumer made no progress for stall_s
+        (a lost group that could not be recreated counts as waiting)."""
+        try:
+            groups = await self.redis.xinfo_groups(self.stream)
+        except ResponseError:
+            groups = []
+        mine = next((g for g in groups if _name(g["name"]) == self.group), None)
+        if mine is None:
+            return self.progress.problem(1, f"{self.stream}: group {self.group} missing")
+        waiting = mine.get("lag")
+        if waiting is None:  # Redis < 7 has no lag: entries after the last delivered one, if any
+            info = await self.redis.xinfo_stream(self.stream)
+            waiting = int(entry_id_tuple(info["last-generated-id"]) > entry_id_tuple(mine["last-delivered-id"]))
+        waiting = int(waiting) + len(self._held)
+        return self.progress.problem(waiting, f"{self.stream} group {self.group}")
+
+    # -- trimming and tidying ----------------------------------------------------------------
     async def trim_streams(self) -> dict[str, int]:
         """Delete the entries of self.trim that are older than the retention and that every
         consumer group on their stream has acknowledged (newswire.redisio.trim_bound): streams
         are transport, the database keeps the articles. Returns the entries deleted per stream."""
-        if self.retention_ms <= 0:
+        if self.options.retention_ms <= 0:
             return {}
         deleted: dict[str, int] = {}
         for stream in self.trim:
-            bound = await trim_bound(self.redis, stream, self.retention_ms)
+            bound = await trim_bound(self.redis, stream, self.options.retention_ms)
             if bound is not None:
                 deleted[stream] = await self._trim_below(stream, bound)
         if any(deleted.values()):
-            self.log.info("streams_trimmed", deleted=deleted, retention_s=self.retention_ms / 1000)
+            self.log.info("streams_trimmed", deleted=deleted, retention_s=self.options.retention_ms / 1000)
         return deleted
 
     async def _trim_below(self, stream: str, bound: str) -> int:
@@ -381,10 +615,14 @@ class GroupConsumer:
         XINFO CONSUMERS grows forever. A consumer with pending entries is never removed.
         """
         for c in await self.redis.xinfo_consumers(self.stream, self.group):
-            name = c["name"].decode() if isinstance(c["name"], bytes) else str(c["name"])
+            name = _name(c["name"])
             if name != self.consumer and int(c["pending"]) == 0 and int(c["idle"]) >= idle_ms:
                 await self.redis.xgroup_delconsumer(self.stream, self.group, name)
                 self.log.info("consumer_forgotten", consumer=name, idle_s=int(c["idle"]) // 1000)
+
+
+def _name(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 async def _raw_entries(message: Any) -> StreamMessage[Any]:
@@ -395,8 +633,3 @@ async def _raw_entries(message: Any) -> StreamMessage[Any]:
 
 async def _not_decoded(_msg: Any) -> None:
     return None
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else repr(exc)

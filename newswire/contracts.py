@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from newswire.text import clean_text
+
 DATA_FIELD = b"__data__"
 
 RAW = "articles:raw"
@@ -25,6 +27,7 @@ STORED = "articles:stored"
 ENRICHED = "articles:enriched"
 DEAD = "articles:dead"
 STREAMS = (RAW, STORED, ENRICHED, DEAD)
+RECEIPTS = "articles:raw:receipt:"
 GROUP_STORE = "store"
 GROUP_ENRICH = "enrich"
 
@@ -37,13 +40,16 @@ class Streams:
     stored: str = STORED
     enriched: str = ENRICHED
     dead: str = DEAD
+    # The store's receipt for an articles:raw entry (``<receipts><entry id>``), set in the same atomic
+    # step as its ack: the watcher archives a file only once its entry has one (see services.ingest).
+    receipts: str = RECEIPTS
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Streams:
-        return cls(*(prefix + name for name in STREAMS))
+        return cls(*(prefix + name for name in (*STREAMS, RECEIPTS)))
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3 added enrichment.truncated and enrichment.analysed_chars
 
 
 def normalise_text(text: str) -> str:
@@ -205,6 +211,15 @@ class Enrichment(BaseModel):
         default=None,
         description="An earlier article, among the recent ones this enrich process saw, saying nearly the same",
     )
+    # Added with schema 3: the per-article budget (NEWSWIRE_ENRICH_MAX_CHARS).
+    truncated: bool = Field(
+        default=False,
+        description="The body was longer than the enrichment budget: entities, quotes, tone, keywords, dates, "
+        "amounts and near-duplicates come from its first analysed_chars characters only",
+    )
+    analysed_chars: int | None = Field(
+        default=None, description="Characters of the body the text analyses read (all of it unless truncated)"
+    )
 
 
 class ArticleEnriched(ArticleFields, Event):
@@ -244,7 +259,12 @@ def encode(event: Event) -> dict[bytes, bytes]:
 
 def decode(fields: dict[bytes, bytes]) -> AnyEvent:
     """The event held by a stream entry; MalformedEvent with a one-line reason otherwise."""
-    data = fields.get(DATA_FIELD)
+    return decode_data(fields.get(DATA_FIELD))
+
+
+def decode_data(data: bytes | None) -> AnyEvent:
+    """The event held by an entry's ``__data__``; MalformedEvent with a one-line reason otherwise
+    (whatever the bytes: deep nesting, invalid UTF-8 and lone surrogates are reasons too)."""
     if data is None:
         raise MalformedEvent(f"entry has no {DATA_FIELD.decode()} field")
     try:
@@ -254,11 +274,13 @@ def decode(fields: dict[bytes, bytes]) -> AnyEvent:
         where = ".".join(str(p) for p in first["loc"]) or "event"
         # pydantic quotes the input, line breaks and all: escape every break str.splitlines() knows, keep one line
         breaks = {ord(ch): ascii(ch)[1:-1] for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-        raise MalformedEvent(f"{where}: {first['msg']}".translate(breaks)) from None
+        raise MalformedEvent(clean_text(f"{where}: {first['msg']}".translate(breaks))[:500]) from None
+    except (ValueError, RecursionError) as exc:  # not JSON pydantic could even start on
+        raise MalformedEvent(f"not a JSON event: {type(exc).__name__}") from None
 
 
 def as_json(fields: dict[bytes, bytes]) -> dict[str, Any]:
-    """Best-effort view of any entry as a JSON object (for tail and dead letters)."""
+    """Best-effort view of any entry as a JSON object (for tail and dead letters); never raises."""
     import json
 
     data = fields.get(DATA_FIELD)
@@ -267,6 +289,10 @@ def as_json(fields: dict[bytes, bytes]) -> dict[str, Any]:
             loaded = json.loads(data)
             if isinstance(loaded, dict):
                 return loaded
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             pass
-    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in fields.items()}
+    return {_text(k): _text(v) for k, v in fields.items()}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)

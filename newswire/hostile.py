@@ -213,9 +213,11 @@ def symlink_out(inbox: Path, outside: Path, stem: str = "symlink") -> Placed:
 
 
 def hardlink_out(inbox: Path, outside: Path, stem: str = "hardlink") -> Placed:
+    """A second name for a file outside the inbox: never read, and (unlike a symbolic link, which
+    is left alone) moved to the error folder with reason hard_link, so whoever dropped it sees why."""
     path = inbox / f"{stem}.txt"
     os.link(outside_file(outside, stem), path)
-    return Placed("hardlink", path, "skipped")
+    return Placed("hardlink", path, "rejected")
 
 
 def too_deep(inbox: Path, max_depth: int = 8, stem: str = "toodeep") -> Placed:

@@ -73,18 +73,19 @@ async def trim_bound(r: Any, stream: str, retention_ms: int) -> str | None:
     except ResponseError:  # no such stream
         return None
     for g in groups:
-        last = _entry_id(g["last-delivered-id"])
+        last = entry_id_tuple(g["last-delivered-id"])
         bound = min(bound, (last[0], last[1] + 1))
         if int(g["pending"]):
             summary = await r.xpending(stream, g["name"])
             if summary.get("min"):
-                bound = min(bound, _entry_id(summary["min"]))
+                bound = min(bound, entry_id_tuple(summary["min"]))
     if bound <= (0, 1):
         return None
     return f"{bound[0]}-{bound[1]}"
 
 
-def _entry_id(raw: bytes | str) -> tuple[int, int]:
+def entry_id_tuple(raw: bytes | str) -> tuple[int, int]:
+    """A stream entry id as (milliseconds, sequence), for comparing ids."""
     text = raw.decode() if isinstance(raw, bytes) else str(raw)
     ms, _, seq = text.partition("-")
     return int(ms), int(seq or 0)

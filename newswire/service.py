@@ -1,4 +1,4 @@
-"""Running a consumer service: FastStream broker, reclaim task, clean stop."""
+"""Running a consumer service: worker pool, FastStream broker, reclaim task, health, clean stop."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 from faststream.redis import RedisBroker
 from sqlalchemy import Engine
 
-from newswire.consumer import BatchHandler, GroupConsumer
+from newswire.consumer import BatchHandler, GroupConsumer, Options
 from newswire.db.engine import make_engine, migrate, wait_until_reachable
+from newswire.health import Check
 from newswire.redisio import connect
 from newswire.settings import ConsumerSettings
+from newswire.workers import WorkerPool
 
 
 async def open_database(url: str, *, timeout_s: float) -> Engine:
@@ -36,8 +38,13 @@ async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asy
     reclaim = asyncio.create_task(consumer.reclaim_forever(), name=f"reclaim-{consumer.group}")
     log.info("consumer_started", stream=consumer.stream, group=consumer.group, consumer=consumer.consumer)
     try:
-        await stopping.wait()
+        done, _ = await asyncio.wait([reclaim, asyncio.create_task(stopping.wait())], return_when="FIRST_COMPLETED")
+        if reclaim in done and not stopping.is_set():
+            # reclaim_forever ends only at stop; anything else is a bug: bring the service down, loudly.
+            reclaim.result()
+            raise RuntimeError("the reclaim task ended while the service runs")
     finally:
+        stopping.set()
         await broker.stop()
         await consumer.finish_in_flight()
         try:
@@ -53,34 +60,55 @@ async def run_consumer_service(
     stage: str,
     stream: str,
     group: str,
-    make_handler: Callable[[Engine], BatchHandler],
+    work: str,
+    make_handler: Callable[[Engine, WorkerPool], BatchHandler],
     trim: Sequence[str],
     redis_url: str,
     stopping: asyncio.Event,
     log: Any,
+    health: list[Check] | None = None,
+    receipts: str | None = None,
 ) -> None:
-    """Open the database and Redis, then consume ``stream`` as ``group`` until stopping is set
-    (and trim the streams in ``trim``: see GroupConsumer.trim_streams)."""
+    """Open the database, Redis and the worker pool (running ``work``, "module:function"), then
+    consume ``stream`` as ``group`` until stopping is set (and trim the streams in ``trim``: see
+    GroupConsumer.trim_streams)."""
     engine = await open_database(settings.resolved_database_url, timeout_s=settings.connect_timeout_s)
     redis = await connect(redis_url, settings.connect_timeout_s)
-    consumer = GroupConsumer(
-        redis=redis,
-        stream=stream,
-        dead=settings.streams.dead,
-        group=group,
-        consumer=settings.consumer_name,
-        stage=stage,
-        handler=make_handler(engine),
+    options = Options(
         batch_size=settings.batch_size,
         claim_idle_ms=settings.claim_idle_ms,
         max_deliveries=settings.max_deliveries,
-        stopping=stopping,
-        log=log,
-        trim=trim,
         retention_ms=round(settings.stream_retention_s * 1000),
+        stall_s=settings.stall_s,
+    )
+    consumer: GroupConsumer | None = None
+    pool = WorkerPool(
+        work,
+        size=settings.workers,
+        item_timeout_s=settings.article_timeout_s,
+        on_result=lambda: consumer.progress.step() if consumer is not None else None,
     )
     try:
+        await pool.start()
+        consumer = GroupConsumer(
+            redis=redis,
+            stream=stream,
+            dead=settings.streams.dead,
+            group=group,
+            consumer=settings.consumer_name,
+            stage=stage,
+            handler=make_handler(engine, pool),
+            options=options,
+            stopping=stopping,
+            log=log,
+            trim=trim,
+            receipts=receipts,
+        )
+        if health is not None:
+            health.append(consumer.health_problem)
+        log.info("workers_started", workers=settings.workers, article_timeout_s=settings.article_timeout_s)
         await run_consumer(consumer, redis_url=redis_url, stopping=stopping, log=log)
     finally:
+        await pool.close()
         await redis.aclose()
         engine.dispose()

@@ -26,6 +26,14 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def default_workers() -> int:
+    """One worker process per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
 
@@ -47,6 +55,9 @@ class CommonSettings(BaseSettings):
         default=None, description="Touched every few seconds while the process is healthy (for `newswire health`)"
     )
     connect_timeout_s: float = Field(default=5.0, gt=0, description="How long to wait at start")
+    stall_s: float = Field(
+        default=60.0, gt=0, description="Unhealthy when work waits this long with no progress (`newswire health`)"
+    )
 
     @field_validator("umask")
     @classmethod
@@ -68,6 +79,12 @@ class CommonSettings(BaseSettings):
 
 class ConsumerSettings(CommonSettings):
     batch_size: int = Field(default=100, ge=1, le=10_000)
+    workers: int = Field(
+        default_factory=default_workers, ge=1, le=256, description="Worker processes that parse or enrich"
+    )
+    article_timeout_s: float = Field(
+        default=10.0, gt=0, description="An article still being parsed or enriched after this is dead-lettered"
+    )
     claim_idle_ms: int = Field(default=30_000, ge=100, description="Reclaim entries pending this long")
     max_deliveries: int = Field(default=5, ge=1)
     stream_retention_s: float = Field(

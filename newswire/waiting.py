@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any, TypeVar
+
+from newswire.text import one_line
 
 T = TypeVar("T")
 
@@ -42,8 +45,38 @@ async def retry_transient(
             attempt += 1
             if stopping.is_set():
                 raise Stopping(what) from exc
-            log.warning(
-                "retrying", what=what, attempt=attempt, error=str(exc).splitlines()[0][:200], delay_s=round(delay, 2)
-            )
+            log.warning("retrying", what=what, attempt=attempt, error=one_line(exc, 200), delay_s=round(delay, 2))
             await pause(stopping, delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, 5.0)
+
+
+async def supervised(
+    name: str,
+    run: Callable[[], Awaitable[None]],
+    *,
+    stopping: asyncio.Event,
+    log: Any,
+    limit: int = 5,
+    window_s: float = 300.0,
+) -> None:
+    """Run a service's task until stopping is set; restart it when it fails, after a growing pause.
+
+    A task that fails ``limit`` times within ``window_s`` raises: the process goes down with the
+    error (and its supervisor, compose or systemd, starts it again) rather than stays up without
+    that task. A task that returns while the service runs counts as a failure."""
+    failures: list[float] = []
+    delay = 1.0
+    while not stopping.is_set():
+        try:
+            await run()
+            if stopping.is_set():
+                return
+            raise RuntimeError(f"the {name} task ended while the service runs")
+        except Exception as exc:
+            now = time.monotonic()
+            failures = [t for t in failures if now - t < window_s] + [now]
+            log.error("task_failed", task=name, error=f"{type(exc).__name__}: {one_line(exc)}", failures=len(failures))
+            if len(failures) >= limit:
+                raise
+            await pause(stopping, delay)
+            delay = min(delay * 2, 30.0)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
+from newswire.workers import WorkerPool, preload
 from tests.support import Pipeline
 
 LOCAL_REDIS = os.environ.get("NEWSWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -31,6 +32,32 @@ def _answers(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except (redis.RedisError, OSError):
         return False
+
+
+# The worker processes' fork server imports these once, for every pool a test starts.
+preload("services.store.work", "services.enrich.warm")
+
+
+@pytest.fixture
+async def store_pool() -> AsyncIterator[WorkerPool]:
+    """The store's worker pool (one worker), as the store service runs it."""
+    from services.store.work import TARGET
+
+    pool = WorkerPool(TARGET, size=1, item_timeout_s=30)
+    await pool.start()
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def enrich_pool() -> AsyncIterator[WorkerPool]:
+    """Enrich's worker pool (one worker), as the enrich service runs it."""
+    from services.enrich.work import TARGET
+
+    pool = WorkerPool(TARGET, size=1, item_timeout_s=30)
+    await pool.start()
+    yield pool
+    await pool.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
     InterfaceError,
+    InternalError,
     NoSuchModuleError,
     OperationalError,
 )
@@ -35,8 +36,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Errors worth retrying with backoff: the database is away or busy, not the data wrong."""
-    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
+    """Errors worth retrying with backoff: the database is away, busy, read-only for a moment (a
+    failover) or broken inside, not the data wrong. DataError, IntegrityError and the like are the
+    data's fault: the entry that causes them is dead-lettered (newswire.consumer.rejection_reason)."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | InternalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
@@ -185,12 +188,12 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
     return {row[0] for row in conn.execute(stmt, list(rows))}
 
 
-def owners(conn: Connection, table: Table, key: str, keys: Iterable[Any]) -> dict[Any, str]:
-    """For existing rows: which stream entry created each (source_entry_id by key)."""
+def creators(conn: Connection, table: Table, key: str, keys: Iterable[Any]) -> dict[Any, str]:
+    """For existing rows: the correlation id of the file that created each (by key)."""
     wanted = list(keys)
     if not wanted:
         return {}
-    stmt = table.select().with_only_columns(table.c[key], table.c.source_entry_id).where(table.c[key].in_(wanted))
+    stmt = table.select().with_only_columns(table.c[key], table.c.correlation_id).where(table.c[key].in_(wanted))
     return {row[0]: row[1] for row in conn.execute(stmt)}
 
 
@@ -212,14 +215,16 @@ def split_by_creator(
     existing: dict[Any, str],
     *,
     key: Callable[[C], str],
-    entry_id: Callable[[C], str],
+    creator: Callable[[C], str],
 ) -> tuple[list[C], list[C]]:
-    """(emit, duplicates): a candidate emits when its stream entry created the row, now
-    (inserted) or in an earlier delivery of the same entry (a redelivery after a crash)."""
+    """(emit, duplicates). The first candidate of a key emits when it inserted the row, or when the
+    row exists and was created by the same file (same correlation id): a redelivery, or the same
+    claimed file published again after Redis lost its entry, whose event may have been lost with
+    it. Anything else is the same content from another file: a duplicate, never emitted."""
     emit: list[C] = []
     duplicates: list[C] = []
     for c in batch:
         k = key(c)
-        creator = entry_id(first[k]) if k in inserted else existing.get(k)
-        (emit if creator == entry_id(c) else duplicates).append(c)
+        mine = first[k] is c and (k in inserted or existing.get(k) == creator(c))
+        (emit if mine else duplicates).append(c)
     return emit, duplicates

@@ -12,3 +12,9 @@ class EnrichSettings(ConsumerSettings):
     dedup_threshold: float = Field(
         default=0.8, gt=0, le=1, description="Estimated Jaccard similarity from which an article is a near-duplicate"
     )
+    enrich_max_chars: int = Field(
+        default=200_000,
+        ge=1_000,
+        description="Characters of a body the text analyses read; a longer body is enriched from its start "
+        "(the event says so: enrichment.truncated)",
+    )

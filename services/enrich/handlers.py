@@ -1,4 +1,4 @@
-"""The enrich batch handler: validate, enrich, persist, and say what to emit."""
+"""The enrich batch handler: enrich in worker processes, persist, and say what to emit."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from newswire.consumer import Entry, Outbound, dead_letter
-from newswire.contracts import ArticleEnriched, ArticleStored, MalformedEvent, NearDuplicate, Streams, decode, encode
+from newswire.contracts import DATA_FIELD, ArticleEnriched, NearDuplicate, Streams, encode
 from newswire.db.engine import is_transient
 from newswire.waiting import retry_transient
+from newswire.workers import Failed, PoolUnavailable, WorkerPool
 from services.enrich import dedup
-from services.enrich.enrichers import analyse
 from services.enrich.repository import Candidate, EnrichmentRepository
+from services.enrich.work import Analysed
+
+
+def _transient(exc: BaseException) -> bool:
+    return is_transient(exc) or isinstance(exc, PoolUnavailable)
 
 
 class EnrichHandler:
@@ -21,67 +26,84 @@ class EnrichHandler:
         self,
         *,
         repository: EnrichmentRepository,
+        pool: WorkerPool,
         streams: Streams,
         stopping: asyncio.Event,
         log: Any,
+        max_chars: int,
         window: dedup.Window | None = None,
     ) -> None:
         self.repository = repository
+        self.pool = pool
         self.window = window if window is not None else dedup.Window()
         self.streams = streams
         self.stopping = stopping
         self.log = log
+        self.max_chars = max_chars
+
+    def _dead(self, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str) -> Outbound:
+        self.log.warning("rejected", entry_id=entry_id, reason=reason, detail=detail)
+        return dead_letter(
+            stage="enrich",
+            stream=self.streams.stored,
+            dead=self.streams.dead,
+            entry_id=entry_id,
+            fields=fields,
+            reason=reason,
+            detail=detail,
+        )
 
     async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]:
         started = time.perf_counter()
+        results = await retry_transient(
+            lambda: self.pool.map([(fields.get(DATA_FIELD), self.max_chars) for _, fields in entries]),
+            is_transient=_transient,
+            stopping=self.stopping,
+            log=self.log,
+            what="workers",
+        )
         out: list[Outbound] = []
         batch: list[Candidate] = []
-        for entry_id, fields in entries:
-            try:
-                event = decode(fields)
-                if not isinstance(event, ArticleStored):
-                    raise MalformedEvent(f"{event.event} does not belong on {self.streams.stored}")
-            except MalformedEvent as exc:
-                out.append(
-                    dead_letter(
-                        stage="enrich",
-                        stream=self.streams.stored,
-                        dead=self.streams.dead,
-                        entry_id=entry_id,
-                        fields=fields,
-                        reason="malformed_event",
-                        detail=str(exc),
-                    )
-                )
-                self.log.warning("rejected", entry_id=entry_id, reason="malformed_event", detail=str(exc))
-                continue
-            batch.append(self._candidate(entry_id, event))
-        result = await retry_transient(
+        fields_of = dict(entries)
+        for (entry_id, fields), result in zip(entries, results, strict=True):
+            if isinstance(result, Analysed):
+                batch.append(self._candidate(entry_id, result))
+            else:
+                if isinstance(result, Failed):
+                    self.log.error("enrich_failed", entry_id=entry_id, reason=result.reason, detail=result.detail)
+                out.append(self._dead(entry_id, fields, result.reason, result.detail))
+        saved = await retry_transient(
             lambda: asyncio.to_thread(self.repository.save, batch),
             is_transient=is_transient,
             stopping=self.stopping,
             log=self.log,
             what="database_write",
         )
-        out.extend(Outbound(c.entry_id, self.streams.enriched, encode(_enriched(c))) for c in result.emit)
+        for c in saved.unknown:
+            detail = f"no article {c.stored.article_id} in the database (a forged or foreign event)"
+            out.append(self._dead(c.entry_id, fields_of[c.entry_id], "unknown_article", detail))
+        out.extend(Outbound(c.entry_id, self.streams.enriched, encode(_enriched(c))) for c in saved.emit)
         self.log.info(
             "batch_enriched",
             entries=len(entries),
-            enriched=len(result.emit),
-            duplicates=len(result.duplicates),
-            dead=len(entries) - len(batch),
+            enriched=len(saved.emit),
+            duplicates=len(saved.duplicates),
+            dead=len(entries) - len(batch) + len(saved.unknown),
+            truncated=sum(c.enrichment.truncated for c in saved.emit) or None,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return out
 
-    def _candidate(self, entry_id: str, event: ArticleStored) -> Candidate:
-        enrichment, signature = analyse(event.headline, event.body, event.published_at)
-        near = self.window.check(event.article_id, signature)
-        if near is not None:
-            enrichment = enrichment.model_copy(
-                update={"near_duplicate_of": NearDuplicate(article_id=near[0], similarity=near[1])}
-            )
-        return Candidate(entry_id, event, enrichment, dedup.to_bytes(signature) if signature is not None else None)
+    def _candidate(self, entry_id: str, analysed: Analysed) -> Candidate:
+        enrichment = analysed.enrichment
+        signature = dedup.from_bytes(analysed.signature) if analysed.signature is not None else None
+        if signature is not None:
+            near = self.window.check(analysed.stored.article_id, signature)
+            if near is not None:
+                enrichment = enrichment.model_copy(
+                    update={"near_duplicate_of": NearDuplicate(article_id=near[0], similarity=near[1])}
+                )
+        return Candidate(entry_id, analysed.stored, enrichment, analysed.signature)
 
 
 def _enriched(c: Candidate) -> ArticleEnriched:

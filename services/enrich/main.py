@@ -6,10 +6,11 @@ import asyncio
 from typing import Any
 
 from newswire.contracts import GROUP_ENRICH
+from newswire.health import Check
 from newswire.service import run_consumer_service
-from services.enrich import dedup
+from newswire.workers import WorkerPool, preload
+from services.enrich import dedup, work
 from services.enrich.config import EnrichSettings
-from services.enrich.enrichers import warm_up
 from services.enrich.handlers import EnrichHandler
 from services.enrich.repository import EnrichmentRepository
 
@@ -25,27 +26,47 @@ def warm_window(repository: EnrichmentRepository, capacity: int, threshold: floa
     return window
 
 
-def make_handler(settings: EnrichSettings, engine: Any, *, stopping: asyncio.Event, log: Any) -> EnrichHandler:
+def make_handler(
+    settings: EnrichSettings, engine: Any, pool: WorkerPool, *, stopping: asyncio.Event, log: Any
+) -> EnrichHandler:
     repository = EnrichmentRepository(engine)
     window = warm_window(repository, settings.dedup_window, settings.dedup_threshold)
     log.info("dedup_window_warmed", articles=len(window))
-    return EnrichHandler(repository=repository, streams=settings.streams, stopping=stopping, log=log, window=window)
+    return EnrichHandler(
+        repository=repository,
+        pool=pool,
+        streams=settings.streams,
+        stopping=stopping,
+        log=log,
+        window=window,
+        max_chars=settings.enrich_max_chars,
+    )
 
 
-async def run(settings: EnrichSettings, *, redis_url: str, stopping: asyncio.Event, log: Any) -> None:
+async def run(
+    settings: EnrichSettings,
+    *,
+    redis_url: str,
+    stopping: asyncio.Event,
+    log: Any,
+    health: list[Check] | None = None,
+) -> None:
     log = log.bind(service="enrich")
     streams = settings.streams
-    await asyncio.to_thread(warm_up)
+    # The fork server imports the enrichers and their tables once; every worker shares them.
+    preload("services.enrich.warm")
     await run_consumer_service(
         settings,
         stage="enrich",
         stream=streams.stored,
         group=GROUP_ENRICH,
-        make_handler=lambda engine: make_handler(settings, engine, stopping=stopping, log=log),
+        work=work.TARGET,
+        make_handler=lambda engine, pool: make_handler(settings, engine, pool, stopping=stopping, log=log),
         # What enrich consumes, and what it produces: subscribers' groups on articles:enriched
         # keep what they have not acknowledged; plain readers get the retention.
         trim=[streams.stored, streams.enriched],
         redis_url=redis_url,
         stopping=stopping,
         log=log,
+        health=health,
     )

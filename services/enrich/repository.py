@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select
 
 from newswire.contracts import ArticleStored, Enrichment
-from newswire.db.engine import JSONText, first_per_key, insert_new, owners, split_by_creator, write_transaction
-from newswire.db.tables import CountryMentionRow, EnrichmentRow, EntityMentionRow
+from newswire.db.engine import JSONText, creators, first_per_key, insert_new, write_transaction
+from newswire.db.tables import ArticleRow, CountryMentionRow, EnrichmentRow, EntityMentionRow
 
-ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+ARTICLES: Table = ArticleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]
 ENTITY_MENTIONS: Table = EntityMentionRow.__table__  # type: ignore[attr-defined]
 COUNTRY_MENTIONS: Table = CountryMentionRow.__table__  # type: ignore[attr-defined]
 SCALARS = (
@@ -37,8 +38,9 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    emit: list[Candidate]
-    duplicates: list[Candidate]
+    emit: list[Candidate]  # new enrichments, and re-emits of committed ones (see save)
+    duplicates: list[Candidate]  # events of an article that are not its own article.stored event
+    unknown: list[Candidate]  # events of an article the database does not have (forged, or foreign)
 
 
 def enrichment_row(c: Candidate, now: datetime) -> dict[str, Any]:
@@ -102,37 +104,48 @@ def _key(c: Candidate) -> str:
     return c.stored.article_id
 
 
-def _entry(c: Candidate) -> str:
-    return c.entry_id
-
-
 class EnrichmentRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def save(self, batch: list[Candidate]) -> SaveResult:
+        """Insert the enrichments of the articles whose own article.stored event this is.
+
+        An article's own event carries the correlation id of the file that created its row (the
+        store emits it for that file only). Such an event for an article already enriched is a
+        redelivery, or a re-emit after Redis lost the first one and with it, perhaps, the enriched
+        event: it emits again, the enrichment that was committed (enriching again could differ:
+        the near-duplicate window is not what it was). Any other event of a known article is a
+        duplicate; an event of an unknown article is dead-lettered by the caller."""
         now = datetime.now(UTC)
         first = first_per_key(batch, _key)
-        rows = [enrichment_row(c, now) for c in first.values()]
         with write_transaction(self.engine) as conn:
-            inserted = insert_new(conn, ENRICHMENTS, rows, "article_id")
+            known = creators(conn, ARTICLES, "article_id", list(first))
+            own = {k: c for k, c in first.items() if k in known and known[k] == c.stored.correlation_id}
+            inserted = insert_new(conn, ENRICHMENTS, [enrichment_row(c, now) for c in own.values()], "article_id")
             entity_rows: list[dict[str, Any]] = []
             country_rows: list[dict[str, Any]] = []
             for key in inserted:
-                e_rows, c_rows = mention_rows(first[key])
+                e_rows, c_rows = mention_rows(own[key])
                 entity_rows.extend(e_rows)
                 country_rows.extend(c_rows)
             if entity_rows:
                 conn.execute(ENTITY_MENTIONS.insert(), entity_rows)
             if country_rows:
                 conn.execute(COUNTRY_MENTIONS.insert(), country_rows)
-            existing = owners(conn, ENRICHMENTS, "article_id", [k for k in first if k not in inserted])
-            # A redelivery (this entry created the row before a crash) re-emits what was committed:
-            # enriching again could differ (the near-duplicate window is not what it was).
-            redelivered = [k for k, creator in existing.items() if creator == first[k].entry_id]
-            committed = _committed(conn, redelivered)
-        emit, duplicates = split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry)
-        return SaveResult([_as_committed(c, committed) for c in emit], duplicates)
+            committed = _committed(conn, [k for k in own if k not in inserted])
+        emit: list[Candidate] = []
+        duplicates: list[Candidate] = []
+        unknown: list[Candidate] = []
+        for c in batch:
+            k = _key(c)
+            if k not in known:
+                unknown.append(c)
+            elif own.get(k) is c:
+                emit.append(_as_committed(c, committed))
+            else:
+                duplicates.append(c)
+        return SaveResult(emit, duplicates, unknown)
 
     def recent_signatures(self, limit: int) -> list[tuple[str, bytes]]:
         """The MinHash signatures of the `limit` latest enrichments, oldest first (to warm a window)."""

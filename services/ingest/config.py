@@ -22,3 +22,14 @@ class IngestSettings(CommonSettings):
     max_depth: int = Field(default=8, ge=0, description="Subfolder levels below the inbox that are watched")
     publish_batch: int = Field(default=256, ge=1, le=10_000)
     max_lag: int = Field(default=10_000, ge=0, description="Pause intake while the store group lags more (0: never)")
+    waitaof: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Archive a file once Redis has its receipt on disk: WAITAOF where the server has it "
+        "(auto), required (on), or not waited for (off)",
+    )
+    durability_grace_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Where Redis keeps an append-only file but has no WAITAOF: how long a receipt must stay "
+        "before its file is archived",
+    )

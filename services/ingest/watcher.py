@@ -1,37 +1,38 @@
-"""The watcher: discovers files (scan, notifications, rescans), settles, claims,
-publishes in pipelined batches, and archives only after Redis accepted them."""
+"""The watcher: discovers files (scan, notifications, rescans), settles, claims, publishes in
+batches, and archives each file only once the store confirmed its article (services.ingest.ledger).
+
+Its tasks run supervised (newswire.waiting.supervised): one that fails is restarted, and one that
+keeps failing brings the process down rather than leaving it up and doing nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import stat
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
 from watchfiles import Change, awatch
 
-from newswire.contracts import (
-    GROUP_STORE,
-    ArticleDiscovered,
-    ArticleRejected,
-    Streams,
-    as_json,
-    content_hash,
-    encode,
-    new_correlation_id,
-)
-from newswire.redisio import TRANSIENT, ensure_group
-from newswire.waiting import pause, retry_transient
+from newswire.contracts import GROUP_STORE, ArticleDiscovered, ArticleRejected, Streams, content_hash, encode
+from newswire.health import Progress
+from newswire.text import one_line
+from newswire.waiting import pause, retry_transient, supervised
 from services.ingest.config import IngestSettings
 from services.ingest.files import Decoded, decode
+from services.ingest.follower import follow_dead_letters
 from services.ingest.inbox import Claimed, Inbox
+from services.ingest.ledger import Ledger, Ref, correlation_id, transient
+from services.ingest.paths import Unusable, read_regular_stat
 from services.ingest.settle import Settler
 
 NETWORK_FILESYSTEMS = {
@@ -48,25 +49,38 @@ NETWORK_FILESYSTEMS = {
     "afs",
 }
 MAX_PENDING = 5_000  # files being settled at once; a scan waits beyond this
-MARKER_TTL_S = 7 * 24 * 3600  # how long Redis remembers that a claim was published
+MAX_AWAITING = 50_000  # files published and waiting for the store's receipt; intake waits beyond this
+CONFIRM_EVERY_S = 0.2
+CONFIRM_CHUNK = 5_000  # receipts looked up per round (oldest first)
+LOSS_CHECK_S = 5.0  # an entry without a receipt this long is looked for on its stream (lost with Redis?)
+SKIPPED_REMEMBERED = 10_000  # paths whose skip was logged (each is logged once)
 
 
-def _redis_transient(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSIENT)
+@dataclass(slots=True)
+class Awaiting:
+    """A published file in processing/, waiting for its confirmation (ledger.py)."""
+
+    claimed: Claimed
+    ref: Ref
+    size: int
+    sha: str | None
+    mtime_ns: int
+    checked_at: float  # when the entry was published or last looked for
+    rejection: tuple[str, str] | None = None  # ingest's own (reason, detail)
+    receipt: bytes | None = None
+    confirmed_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
-    """A claimed file, read and decoded (event) or found unusable (rejection)."""
-
-    claimed: Claimed
-    event: ArticleDiscovered | None
-    reason: str | None = None
-    detail: str | None = None
-    file_sha256: str | None = None
-    size: int = 0
-    already_published: bool = False  # recovered after a crash that came after the publish
-    mtime_ns: int = 0
+class _Read:
+    kind: str  # "raw" or "dead"
+    payload: bytes
+    size: int
+    sha: str | None
+    mtime_ns: int
+    rejection: tuple[str, str] | None
+    article_id: str | None = None
+    encoding: str | None = None
 
 
 class Watcher:
@@ -77,18 +91,29 @@ class Watcher:
         self.log = log
         self.streams: Streams = settings.streams
         self.inbox = Inbox(settings)
-        self.marker_prefix = f"{settings.stream_prefix}ingest:published:"
+        self.ledger = Ledger(
+            redis,
+            streams=self.streams,
+            prefix=settings.stream_prefix,
+            grace_s=settings.durability_grace_s,
+            waitaof=settings.waitaof,
+        )
         # done_policy=keep: what was published stays in the inbox; this hash (source name ->
         # "size:mtime_ns") says so, and a local cache of it spares a Redis call per rescan.
         self.kept_key = f"{settings.stream_prefix}ingest:kept"
         self.keep = settings.done_policy == "keep"
         self._kept: dict[str, str] = {}
         self.settler = Settler(settings.settle_s)
+        self.progress = Progress(settings.stall_s)
         self._room = asyncio.Condition()
         self._probe_name = ""
         self._probe_seen = asyncio.Event()
-        self.counters = {"published": 0, "rejected": 0, "lost_races": 0}
-        self._busy: set[Path] = set()  # claim folders being read, published or archived right now
+        self._rescan_now = asyncio.Event()
+        self.counters = {"published": 0, "rejected": 0, "archived": 0, "republished": 0, "lost_races": 0, "skipped": 0}
+        self._skipped: OrderedDict[str, str] = OrderedDict()
+        self._awaiting: dict[str, Awaiting] = {}  # by the file's path in processing/
+        self._claims: dict[Path, int] = {}  # claim folders in use -> files of theirs not yet archived
+        self._ready: int = 0  # files settled and not yet published (for health)
 
     def polling(self) -> bool:
         if self.settings.poll != "auto":
@@ -102,44 +127,69 @@ class Watcher:
             await self._recover()
             polling = self.polling()
             self.log.info("watching", inbox=str(self.inbox.root), polling=polling, settle_s=self.settings.settle_s)
+            common = {"stopping": self.stopping, "log": self.log}
             tasks = [
-                asyncio.create_task(self._watch_with_probe(polling), name="ingest-watch"),
-                asyncio.create_task(self._rescan_forever(), name="ingest-scan"),
-                asyncio.create_task(self._follow_dead(), name="ingest-dead"),
+                asyncio.create_task(supervised("notifications", lambda: self._watch_with_probe(polling), **common)),
+                asyncio.create_task(supervised("rescans", self._rescan_forever, **common)),
+                asyncio.create_task(supervised("confirmations", self._confirm_forever, **common)),
+                asyncio.create_task(supervised("dead_letters", self._follow_dead, **common)),
+                asyncio.create_task(supervised("intake", self._settle_forever, **common)),
             ]
             try:
-                await self._settle_forever()
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                for t in done:
+                    failure = t.exception()
+                    if failure is not None:
+                        raise failure
             finally:
-                for t in tasks:
+                # Every task ends at stop by itself (a cancellation in mid-command is not always
+                # delivered through redis-py); cancelled only if it has not ended in good time.
+                self.stopping.set()
+                _, late = await asyncio.wait(tasks, timeout=15)
+                for t in late:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self.inbox.release()
 
+    async def health_problem(self) -> str | None:
+        return self.progress.problem(self._ready, "ingest: files ready in the inbox")
+
+    # -- recovery ------------------------------------------------------------------------------
     async def _recover(self) -> None:
         """Finish what a crash interrupted: our own claims, and those of dead watchers."""
         adopted = await asyncio.to_thread(self.inbox.adopt_orphans)
-        busy = set(self._busy)
+        busy = set(self._claims)
         recovered = await asyncio.to_thread(lambda: list(self.inbox.recover(busy)))
         if not recovered:
             return
         self.log.info("recovering", files=len(recovered), adopted=adopted)
-        # One claim folder at a time: its marker says whether all of it was published.
-        by_claim: dict[str, list[Claimed]] = {}
+        by_claim: dict[Path, list[Claimed]] = {}
         for c in recovered:
-            by_claim.setdefault(c.claim_id, []).append(c)
-        self._busy.update(c.claim_dir for c in recovered)  # until archived (see _publish)
-        for claim_id, claims in by_claim.items():
-
-            async def marker(key: str = self.marker_prefix + claim_id) -> bool:
-                return bool(await self.redis.exists(key))
-
-            published = await retry_transient(
-                marker, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_recover"
+            by_claim.setdefault(c.claim_dir, []).append(c)
+        for claim_dir, claims in by_claim.items():
+            self._claims[claim_dir] = self._claims.get(claim_dir, 0) + len(claims)
+            recorded, legacy = await retry_transient(
+                lambda d=claim_dir.name: self.ledger.recorded(d),  # type: ignore[misc]  # default binds the loop value
+                is_transient=transient,
+                stopping=self.stopping,
+                log=self.log,
+                what="redis_recover",
             )
-            prepared = await asyncio.to_thread(self._prepare_all, claims)
-            await self._publish([replace(p, already_published=published) for p in prepared])
+            unpublished = []
+            stale = time.monotonic() - LOSS_CHECK_S  # look for their entries at once
+            for c in claims:
+                ref = recorded.get(c.relative)
+                if legacy:  # an older newswire published the whole claim, and had no receipts
+                    self._await(Awaiting(c, Ref("raw", "legacy"), 0, None, 0, stale, receipt=b"ok"))
+                elif ref is None:
+                    unpublished.append(c)
+                else:
+                    self._await(Awaiting(c, ref, 0, None, 0, stale))
+            if unpublished:
+                await self._publish_claimed(unpublished)
 
+    # -- discovery -----------------------------------------------------------------------------
     async def _watch_with_probe(self, polling: bool) -> None:
         """OS notifications where they work; polling where they do not (checked with a probe file)."""
         if polling:
@@ -171,6 +221,19 @@ class Watcher:
             probe.unlink(missing_ok=True)
 
     async def _watch(self, polling: bool) -> None:
+        """Notifications until stop. watchfiles fails on a name that is not UTF-8 (the whole batch of
+        changes with it is lost): then a rescan finds what the batch held, and watching resumes."""
+        while not self.stopping.is_set():
+            try:
+                await self._watch_once(polling)
+            except Exception as exc:  # noqa: BLE001 - notifications are an optimisation; rescans are the truth
+                self.log.warning("notifications_failed", error=one_line(exc), action="rescan")
+                await pause(self.stopping, 0.5)
+                # What arrived while nothing watched (and what the failed batch held) is found by a scan.
+                self._rescan_now.set()
+
+    async def _watch_once(self, polling: bool) -> None:
+        folders: list[str] = []
         async for changes in awatch(
             self.inbox.root,
             stop_event=self.stopping,
@@ -186,8 +249,30 @@ class Watcher:
                     continue  # files leaving (our own claims, mostly): nothing to take
                 if self._probe_name and raw.endswith(os.sep + self._probe_name):
                     self._probe_seen.set()
+                elif change == Change.added and self._is_folder(raw):
+                    folders.append(raw)  # moved or copied in whole: no notification for what it holds
                 elif self.inbox.accepts(raw):
                     await self._note(Path(raw))
+            for folder in folders:
+                await self._scan_into_settler(lambda f=folder: self.inbox.scan_folder(Path(f), on_skip=self._skip))
+            folders.clear()
+
+    def _is_folder(self, raw: str) -> bool:
+        try:
+            return stat.S_ISDIR(os.lstat(raw).st_mode) and not self.inbox.owns(raw)
+        except OSError:
+            return False
+
+    def _skip(self, path: str, reason: str) -> None:
+        """A file left alone on purpose: logged once with the reason, counted (thread-safe enough:
+        a dict assignment)."""
+        if self._skipped.get(path) == reason:
+            return
+        self._skipped[path] = reason
+        if len(self._skipped) > SKIPPED_REMEMBERED:
+            self._skipped.popitem(last=False)
+        self.counters["skipped"] += 1
+        self.log.warning("skipped", path=path, reason=reason)
 
     async def _rescan_forever(self) -> None:
         # The notifier starts in its own task; a file dropped before it was watching but after
@@ -196,19 +281,34 @@ class Watcher:
         intervals = iter([2.0])
         while not self.stopping.is_set():
             started = time.perf_counter()
-            seen = 0
-            scan = self.inbox.scan()
-            while True:
-                batch = await asyncio.to_thread(_take, scan, 500)
-                if not batch:
-                    break
-                for path in batch:
-                    await self._note(path)
-                seen += len(batch)
+            self._rescan_now.clear()
+            seen = await self._scan_into_settler(lambda: self.inbox.scan(on_skip=self._skip))
             self.log.debug("scanned", files=seen, ms=round((time.perf_counter() - started) * 1000, 1))
             if await asyncio.to_thread(self.inbox.adopt_orphans):
                 await self._recover()
-            await pause(self.stopping, next(intervals, self.settings.rescan_interval_s))
+            wait = next(intervals, self.settings.rescan_interval_s)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._either(self.stopping, self._rescan_now), timeout=wait)
+
+    @staticmethod
+    async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
+        waits = [asyncio.create_task(a.wait()), asyncio.create_task(b.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    async def _scan_into_settler(self, make_scan: Any) -> int:
+        seen = 0
+        scan = make_scan()
+        while True:
+            batch = await asyncio.to_thread(_take, scan, 500)
+            if not batch:
+                return seen
+            for path in batch:
+                await self._note(path)
+            seen += len(batch)
 
     async def _note(self, path: Path) -> None:
         if self.keep and self._is_kept(path):
@@ -218,20 +318,36 @@ class Watcher:
                 await self._room.wait_for(lambda: len(self.settler) < MAX_PENDING or self.stopping.is_set())
         self.settler.note(path)  # no await between the check and this: nothing else noted meanwhile
 
+    # -- intake --------------------------------------------------------------------------------
     async def _settle_forever(self) -> None:
         tick = min(max(self.settings.settle_s / 2, 0.05), 0.5)
         while not self.stopping.is_set():
             ready = await asyncio.to_thread(self._ready_now)
             if self.keep and ready:
                 ready = await self._not_kept(ready)
+            self._ready = len(ready)
+            if not ready:
+                self.progress.step()  # nothing waits: nothing is stalled
             for i in range(0, len(ready), self.settings.publish_batch):
+                await self._wait_for_room()
+                if self.stopping.is_set():
+                    return
                 chunk = ready[i : i + self.settings.publish_batch]
-                prepared = await asyncio.to_thread(self._claim_and_prepare, chunk)
-                await self._publish(prepared)
+                claimed = await asyncio.to_thread(self._claim, chunk)
+                await self._publish_claimed(claimed)
+                self._ready = max(0, self._ready - len(chunk))
             async with self._room:
                 self._room.notify_all()
             if not ready:
                 await pause(self.stopping, tick)
+
+    def _claim(self, paths: list[Path]) -> list[Claimed]:
+        claimed = self.inbox.claim(paths, busy=set())
+        self.counters["lost_races"] += len(paths) - len(claimed)
+        if claimed:
+            claim_dir = claimed[0].claim_dir
+            self._claims[claim_dir] = self._claims.get(claim_dir, 0) + len(claimed)
+        return claimed
 
     def _is_kept(self, path: Path) -> bool:
         """Published already and unchanged since (done_policy=keep), by the local cache."""
@@ -247,10 +363,10 @@ class Watcher:
         if unknown:
 
             async def lookup() -> list[Any]:
-                return list(await self.redis.hmget(self.kept_key, unknown))
+                return list(await self.redis.hmget(self.kept_key, [os.fsencode(u) for u in unknown]))
 
             found = await retry_transient(
-                lookup, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_kept"
+                lookup, is_transient=transient, stopping=self.stopping, log=self.log, what="redis_kept"
             )
             for name, value in zip(unknown, found, strict=True):
                 if value is not None:
@@ -266,126 +382,134 @@ class Watcher:
             except OSError:
                 self.settler.forget(path)
                 continue
-            if not stat.S_ISREG(st.st_mode):  # gone, a folder, or a symbolic link: never followed
+            if stat.S_ISDIR(st.st_mode):
                 self.settler.forget(path)
+            elif not stat.S_ISREG(st.st_mode):  # a symbolic link, a FIFO, a socket, a device: never taken
+                self.settler.forget(path)
+                self._skip(str(path), "symlink" if stat.S_ISLNK(st.st_mode) else "special_file")
             elif self.settler.observe(path, st.st_size, st.st_mtime_ns, now):
                 ready.append(path)
         return ready
 
-    def _prepare_all(self, claims: list[Claimed]) -> list[Prepared]:
-        return [self._prepare(c) for c in claims]
-
-    def _claim_and_prepare(self, paths: list[Path]) -> list[Prepared]:
-        claimed = self.inbox.claim(paths, busy=self._busy)
-        self.counters["lost_races"] += len(paths) - len(claimed)
-        return [self._prepare(c) for c in claimed]
-
-    def _prepare(self, claimed: Claimed) -> Prepared:
-        try:
-            return self._read(claimed)
-        except OSError as exc:
-            return Prepared(claimed, None, "unreadable", f"{exc.strerror or exc}")
-
-    def _read(self, claimed: Claimed) -> Prepared:
-        limit = self.settings.max_file_bytes
-        fd = os.open(claimed.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        try:
-            st = os.fstat(fd)
-            chunks: list[bytes] = []
-            got = 0
-            if st.st_size <= limit:
-                # To the end (one read for a file in the page cache), never more than the limit and one byte.
-                while got <= limit and (chunk := os.read(fd, max(min(st.st_size, limit) + 1 - got, 1 << 16))):
-                    chunks.append(chunk)
-                    got += len(chunk)
-        finally:
-            os.close(fd)
-        size = max(st.st_size, got)
-        if size > limit:
-            return Prepared(
-                claimed, None, "too_large", f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={limit}", None, size
-            )
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    def _read(self, claimed: Claimed) -> _Read:
+        """The file's entry: its article.discovered event, or ingest's own rejection."""
+        cid = correlation_id(claimed.claim_id, claimed.relative)
+        got = read_regular_stat(claimed.path, self.settings.max_file_bytes)
+        if isinstance(got, Unusable):
+            return self._rejected(claimed, cid, got.reason, got.detail, None, got.size, 0)
+        data, st = got
+        mtime_ns = st.st_mtime_ns
         sha = hashlib.sha256(data).hexdigest()
         decoded = decode(data)
         if not isinstance(decoded, Decoded):
-            return Prepared(claimed, None, decoded.reason, decoded.detail, sha, len(data))
+            return self._rejected(claimed, cid, decoded.reason, decoded.detail, sha, len(data), mtime_ns)
         event = ArticleDiscovered(
             article_id=content_hash(decoded.text),
-            correlation_id=new_correlation_id(),
+            correlation_id=cid,
             source_name=claimed.source_name,
             file_sha256=sha,
             size_bytes=len(data),
             encoding=decoded.encoding,
             text=decoded.text,
         )
-        return Prepared(claimed, event, file_sha256=sha, size=len(data), mtime_ns=st.st_mtime_ns)
+        return _Read(
+            "raw",
+            encode(event)[b"__data__"],
+            len(data),
+            sha,
+            mtime_ns,
+            None,
+            event.article_id,
+            decoded.encoding,
+        )
 
-    async def _publish(self, prepared: list[Prepared]) -> None:
-        if not prepared:
+    def _rejected(
+        self, claimed: Claimed, cid: str, reason: str, detail: str, sha: str | None, size: int, mtime_ns: int
+    ) -> _Read:
+        event = ArticleRejected(
+            article_id=sha or hashlib.sha256(os.fsencode(claimed.relative)).hexdigest(),
+            correlation_id=cid,
+            stage="ingest",
+            reason=reason,
+            detail=f"{claimed.source_name}: {detail}",
+            source_name=claimed.source_name,
+        )
+        return _Read("dead", encode(event)[b"__data__"], size, sha, mtime_ns, (reason, detail))
+
+    def _read_some(self, claims: list[Claimed], budget: int) -> tuple[list[tuple[Claimed, _Read]], list[Claimed]]:
+        """Read files until about budget bytes are in memory; what is read, and what is left."""
+        out: list[tuple[Claimed, _Read]] = []
+        total = 0
+        for n, c in enumerate(claims):
+            if out and total >= budget:
+                return out, claims[n:]
+            read = self._read(c)
+            out.append((c, read))
+            total += len(read.payload)
+        return out, []
+
+    async def _publish_claimed(self, claimed: list[Claimed]) -> None:
+        """Read and publish claimed files a few megabytes at a time, then wait for their receipts."""
+        rest = claimed
+        while rest:
+            reads, rest = await asyncio.to_thread(self._read_some, rest, 32 * 1024 * 1024)
+            await self._publish(reads)
+
+    async def _publish(self, reads: list[tuple[Claimed, _Read]]) -> None:
+        if not reads:
             return
         started = time.perf_counter()
-        fresh = [p for p in prepared if not p.already_published]
-        kept = {p.claimed.source_name: f"{p.size}:{p.mtime_ns}" for p in prepared if self.keep and p.event is not None}
-        if fresh:
-            await self._wait_for_room()
-
-            async def op() -> None:
-                # One transaction: the entries, and markers saying their claims were published,
-                # so a crash before the files are archived does not publish them again.
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    for p in fresh:
-                        if p.event is not None:
-                            pipe.xadd(self.streams.raw, encode(p.event))
-                        else:
-                            pipe.xadd(self.streams.dead, encode(self._rejection(p)))
-                    for claim_id in {p.claimed.claim_id for p in fresh}:
-                        pipe.set(self.marker_prefix + claim_id, "1", ex=MARKER_TTL_S)
-                    if kept:
-                        pipe.hset(self.kept_key, mapping=kept)
-                    await pipe.execute()
-
-            # Files stay in processing/ until Redis has them: a stop here loses nothing.
-            await retry_transient(
-                op, is_transient=_redis_transient, stopping=self.stopping, log=self.log, what="redis_publish"
+        by_claim: dict[str, list[tuple[Claimed, _Read]]] = {}
+        for c, r in reads:
+            by_claim.setdefault(c.claim_id, []).append((c, r))
+        for claim_id, group in by_claim.items():
+            items = [(r.kind, c.relative, r.payload) for c, r in group]
+            refs = await retry_transient(
+                lambda cid=claim_id, it=items: self.ledger.publish(cid, it),  # type: ignore[misc]  # defaults bind the loop values
+                is_transient=transient,
+                stopping=self.stopping,
+                log=self.log,
+                what="redis_publish",
             )
-        self._kept.update(kept)
-        try:
-            await asyncio.to_thread(self._archive, prepared)
-        finally:
-            self._busy.difference_update(p.claimed.claim_dir for p in prepared)
-        ms = round((time.perf_counter() - started) * 1000 / len(prepared), 2)
-        for p in prepared:
-            if p.event is not None:
+            now = time.monotonic()
+            for (c, r), ref in zip(group, refs, strict=True):
+                self._await(Awaiting(c, ref, r.size, r.sha, r.mtime_ns, now, r.rejection))
+        self.progress.step()
+        ms = round((time.perf_counter() - started) * 1000 / len(reads), 2)
+        for c, r in reads:
+            if r.rejection is None:
                 self.counters["published"] += 1
                 self.log.info(
                     "published",
-                    path=p.claimed.source_name,
-                    article_id=p.event.article_id,
-                    sha256=p.file_sha256,
-                    size=p.size,
-                    encoding=p.event.encoding,
-                    recovered=p.already_published or None,
+                    path=c.source_name,
+                    article_id=r.article_id,
+                    sha256=r.sha,
+                    size=r.size,
+                    encoding=r.encoding,
                     ms=ms,
                 )
             else:
                 self.counters["rejected"] += 1
-                self.log.warning(
-                    "rejected", path=p.claimed.source_name, reason=p.reason, detail=p.detail, size=p.size, ms=ms
-                )
+                reason, detail = r.rejection
+                self.log.warning("rejected", path=c.source_name, reason=reason, detail=detail, size=r.size, ms=ms)
+
+    def _await(self, a: Awaiting) -> None:
+        self._awaiting[a.claimed.path] = a
 
     async def _wait_for_room(self) -> None:
-        """Back-pressure: hold intake while the store group lags more than NEWSWIRE_MAX_LAG entries."""
-        if self.settings.max_lag <= 0:
-            return
+        """Back-pressure: hold intake while the store group lags more than NEWSWIRE_MAX_LAG entries,
+        or while too many published files wait for their receipts."""
         paused_at = None
         while not self.stopping.is_set():
-            lag = await self._store_lag()
-            if lag is None or lag <= self.settings.max_lag:
+            lag = await self._store_lag() if self.settings.max_lag > 0 else None
+            over_lag = lag is not None and lag > self.settings.max_lag
+            if not over_lag and len(self._awaiting) < MAX_AWAITING:
                 break
             if paused_at is None:
                 paused_at = time.monotonic()
-                self.log.info("intake_paused", store_lag=lag, max_lag=self.settings.max_lag)
+                self.log.info(
+                    "intake_paused", store_lag=lag, max_lag=self.settings.max_lag, awaiting=len(self._awaiting)
+                )
             await pause(self.stopping, 0.5)
         if paused_at is not None:
             self.log.info("intake_resumed", paused_s=round(time.monotonic() - paused_at, 1))
@@ -403,81 +527,140 @@ class Watcher:
                 return int(lag) if lag is not None else None
         return None
 
-    def _archive(self, prepared: list[Prepared]) -> list[tuple[Prepared, str | None]]:
-        archived = []
-        for p in prepared:
-            try:
-                if p.event is not None:
-                    archived.append((p, self.inbox.finish(p.claimed)))
-                else:
-                    self.inbox.reject(
-                        p.claimed, reason=p.reason or "unknown", detail=p.detail or "", file_sha256=p.file_sha256
-                    )
-            except OSError as exc:
-                # Published already; it stays in processing/ and is archived at the next start.
-                self.log.error("archive_failed", path=p.claimed.source_name, error=str(exc))
-        for claim_dir in {p.claimed.claim_dir for p in prepared}:
-            self.inbox.release_claim(claim_dir)
-        return archived
-
-    async def _follow_dead(self) -> None:
-        """Files whose article store or enrich dead-lettered move from done/ to the error folder."""
-        stream, group = self.streams.dead, "ingest"
-        # One consumer name for every watcher: entries a dead watcher left pending are read again
-        # (id 0) by whichever watcher starts next; moving a file twice is harmless (the second fails).
-        consumer = "watchers"
-        await ensure_group(self.redis, stream, group)
-        cursor = "0"
+    # -- confirmation --------------------------------------------------------------------------
+    async def _confirm_forever(self) -> None:
         while not self.stopping.is_set():
-            try:
-                resp = await self.redis.xreadgroup(group, consumer, {stream: cursor}, count=100, block=2000)
-                entries = resp[0][1] if resp else []
-                if cursor == "0" and not entries:
-                    cursor = ">"
-                    continue
-                for entry_id, fields in entries:
-                    await self._dead_letter_to_errors(as_json(fields or {}))
-                    await self.redis.xack(stream, group, entry_id)
-            except Exception as exc:  # noqa: BLE001 - following dead letters must never stop intake
-                self.log.warning("follow_dead_failed", error=str(exc)[:200])
-                await pause(self.stopping, 2.0)
+            if self._awaiting:
+                try:
+                    await self._confirm_round()
+                except Exception as exc:
+                    if not transient(exc):
+                        raise
+                    self.log.warning("confirm_retrying", error=one_line(exc))
+                    await pause(self.stopping, 1.0)
+            await pause(self.stopping, CONFIRM_EVERY_S)
 
-    async def _dead_letter_to_errors(self, doc: dict[str, Any]) -> None:
-        source_name = doc.get("source_name")
-        if doc.get("stage") not in ("store", "enrich") or not isinstance(source_name, str):
+    async def _confirm_round(self) -> None:
+        now = time.monotonic()
+        batch = sorted(self._awaiting.values(), key=lambda a: a.checked_at)[:CONFIRM_CHUNK]
+        look = [a for a in batch if a.receipt is None]
+        if look:
+            receipts = await self.ledger.receipts([a.ref for a in look])
+            for a in look:
+                a.receipt = receipts.get(a.ref)
+                if a.receipt is not None:
+                    a.confirmed_at = now
+            stale = [a for a in look if a.receipt is None and now - a.checked_at >= LOSS_CHECK_S]
+            if stale:
+                await self._republish_lost(stale, now)
+        confirmed = [a for a in batch if a.receipt is not None and a.ref.entry_id != "legacy"]
+        durable = await self._durable(confirmed, now)
+        durable += [a for a in batch if a.ref.entry_id == "legacy"]
+        if durable:
+            await self._archive(durable)
+
+    async def _republish_lost(self, stale: list[Awaiting], now: float) -> None:
+        for a in stale:
+            a.checked_at = now
+        lost = set(await self.ledger.lost([a.ref for a in stale]))
+        again = [a.claimed for a in stale if a.ref in lost]
+        if not again:
             return
-        sha = await self._file_sha(doc)
-        current = await asyncio.to_thread(self.inbox.find_archived, source_name, sha)
-        dest = await asyncio.to_thread(
-            self.inbox.to_error,
-            current,
-            source_name,
-            stage=str(doc["stage"]),
-            reason=str(doc.get("reason")),
-            detail=str(doc.get("detail")),
-            file_sha256=sha,
-        )
-        self.log.warning(
-            "moved_to_errors", path=source_name, stage=doc["stage"], reason=doc.get("reason"), dest=str(dest)
-        )
+        self.log.warning("republishing", files=len(again), reason="entries lost by Redis before the store confirmed")
+        for c in again:
+            self._awaiting.pop(c.path, None)
+        self.counters["republished"] += len(again)
+        await self._publish_claimed(again)
 
-    async def _file_sha(self, doc: dict[str, Any]) -> str | None:
-        """The file hash from the raw entry the dead letter names (None when it was trimmed away)."""
-        entry_id = doc.get("source_entry_id")
-        if doc.get("source_stream") != self.streams.raw or not isinstance(entry_id, str):
-            return None
-        rows = await self.redis.xrange(self.streams.raw, min=entry_id, max=entry_id, count=1)
-        sha = as_json(rows[0][1]).get("file_sha256") if rows else None
-        return sha if isinstance(sha, str) else None
+    async def _durable(self, confirmed: list[Awaiting], now: float) -> list[Awaiting]:
+        """The confirmations that Redis cannot lose any more (see ledger.py): older than the grace
+        (appendfsync everysec writes at most about a second behind), on disk by WAITAOF where the
+        server has it (a slow disk can fall further behind), and still there after both."""
+        if not confirmed:
+            return []
+        mode = await self.ledger.mode()
+        if mode == "none":
+            return confirmed
+        grace = self.ledger.grace_s
+        candidates = [a for a in confirmed if a.confirmed_at is not None and now - a.confirmed_at >= grace]
+        if not candidates or (mode == "waitaof" and not await self.ledger.sync()):
+            return []
+        # Still there after the wait: durable. Gone: Redis lost it meanwhile; look again.
+        again = await self.ledger.receipts([a.ref for a in candidates])
+        out = []
+        for a in candidates:
+            if again.get(a.ref) is None:
+                a.receipt = a.confirmed_at = None
+            else:
+                out.append(a)
+        return out
 
-    def _rejection(self, p: Prepared) -> ArticleRejected:
-        return ArticleRejected(
-            article_id=p.file_sha256 or hashlib.sha256(p.claimed.source_name.encode()).hexdigest(),
-            correlation_id=new_correlation_id(),
-            stage="ingest",
-            reason=p.reason or "unknown",
-            detail=f"{p.claimed.source_name}: {p.detail}",
-            source_name=p.claimed.source_name,
+    async def _archive(self, done: list[Awaiting]) -> None:
+        results = await asyncio.to_thread(self._archive_files, done)
+        kept = {
+            a.claimed.relative: f"{a.size}:{a.mtime_ns}"
+            for a, ok in results
+            if ok and self.keep and a.rejection is None and a.receipt == b"ok"
+        }
+        if kept:
+            await self.redis.hset(self.kept_key, mapping={os.fsencode(k): v for k, v in kept.items()})
+            self._kept.update(kept)
+        by_claim: dict[Path, list[Awaiting]] = {}
+        for a, _ok in results:
+            by_claim.setdefault(a.claimed.claim_dir, []).append(a)
+        for claim_dir, group in by_claim.items():
+            await self.ledger.forget(claim_dir.name, [a.claimed.relative for a in group], [a.ref for a in group])
+            left = self._claims.get(claim_dir, 0) - len(group)
+            if left > 0:
+                self._claims[claim_dir] = left
+            else:
+                self._claims.pop(claim_dir, None)
+                await asyncio.to_thread(self.inbox.release_claim, claim_dir)
+                await self.ledger.forget_claim(claim_dir.name)
+        self.progress.step()
+
+    def _archive_files(self, done: list[Awaiting]) -> list[tuple[Awaiting, bool]]:
+        out = []
+        for a in done:
+            self._awaiting.pop(a.claimed.path, None)
+            try:
+                self._archive_one(a)
+                self.counters["archived"] += 1
+                out.append((a, True))
+            except OSError as exc:
+                # The entry is confirmed; the file stays in processing/ and is archived at the next start.
+                self.log.error("archive_failed", path=a.claimed.source_name, error=one_line(exc))
+                out.append((a, False))
+        return out
+
+    def _archive_one(self, a: Awaiting) -> None:
+        if a.rejection is not None:
+            reason, detail = a.rejection
+            self.inbox.reject(a.claimed, reason=reason, detail=detail, file_sha256=a.sha)
+            return
+        if a.receipt == b"ok":
+            self.inbox.finish(a.claimed)
+            return
+        # The store dead-lettered the article: the file goes to the error folder with its reason.
+        try:
+            doc = json.loads(a.receipt or b"{}")
+        except ValueError:
+            doc = {}
+        self.inbox.to_error(
+            a.claimed.path,
+            a.claimed.relative,
+            stage="store",
+            reason=str(doc.get("reason") or "rejected"),
+            detail=str(doc.get("detail") or ""),
+            file_sha256=a.sha,
+            source_name=a.claimed.source_name,
+        )
+        self.log.warning("moved_to_errors", path=a.claimed.source_name, stage="store", reason=doc.get("reason"))
+
+    # -- dead letters of enrich ----------------------------------------------------------------
+    async def _follow_dead(self) -> None:
+        await follow_dead_letters(
+            redis=self.redis, inbox=self.inbox, streams=self.streams, stopping=self.stopping, log=self.log
         )
 
 

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, Table
 
-from newswire.contracts import ArticleDiscovered
-from newswire.db.engine import first_per_key, insert_new, owners, split_by_creator, write_transaction
+from newswire.db.engine import creators, first_per_key, insert_new, split_by_creator, write_transaction
 from newswire.db.tables import ArticleRow
-from services.store.parser import ParsedArticle
+from services.store.work import Prepared
 
 ARTICLES: Table = ArticleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
 
@@ -18,15 +17,15 @@ ARTICLES: Table = ArticleRow.__table__  # type: ignore[attr-defined]  # SQLModel
 @dataclass(frozen=True, slots=True)
 class Candidate:
     entry_id: str
-    article_id: str
-    discovered: ArticleDiscovered
-    article: ParsedArticle
+    prepared: Prepared
 
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    emit: list[Candidate]  # new rows, and redeliveries of the entry that created a row
-    duplicates: list[Candidate]  # content already stored from another entry
+    # New rows, and deliveries of the file that created a row: the same entry again, or the same
+    # claimed file published again (same correlation id) after Redis lost its first entry.
+    emit: list[Candidate]
+    duplicates: list[Candidate]  # the same content stored already from another file
 
 
 class ArticleRepository:
@@ -36,36 +35,16 @@ class ArticleRepository:
     def save(self, batch: list[Candidate]) -> SaveResult:
         now = datetime.now(UTC)
         first = first_per_key(batch, _key)
-        rows = [_row(c, now) for c in first.values()]
+        rows = [{**c.prepared.row, "source_entry_id": c.entry_id, "stored_at": now} for c in first.values()]
         with write_transaction(self.engine) as conn:
             inserted = insert_new(conn, ARTICLES, rows, "article_id")
-            existing = owners(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])
-        return SaveResult(*split_by_creator(batch, first, inserted, existing, key=_key, entry_id=_entry))
+            existing = creators(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])
+        return SaveResult(*split_by_creator(batch, first, inserted, existing, key=_key, creator=_creator))
 
 
 def _key(c: Candidate) -> str:
-    return c.article_id
+    return c.prepared.article_id
 
 
-def _entry(c: Candidate) -> str:
-    return c.entry_id
-
-
-def _row(c: Candidate, now: datetime) -> dict[str, object]:
-    a, d = c.article, c.discovered
-    return {
-        "article_id": c.article_id,
-        "headline": a.headline,
-        "story_code": a.story_code,
-        "published_at": a.published_at,
-        "published_utc_offset_min": a.published_utc_offset_min,
-        "body": a.body,
-        "source_name": d.source_name,
-        "language": a.language,
-        "url": a.url,
-        "encoding": d.encoding,
-        "file_sha256": d.file_sha256,
-        "correlation_id": d.correlation_id,
-        "source_entry_id": c.entry_id,
-        "stored_at": now,
-    }
+def _creator(c: Candidate) -> str:
+    return c.prepared.correlation_id

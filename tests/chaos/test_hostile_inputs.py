@@ -212,6 +212,13 @@ def _file_problems(
 def _placed_problems(chaos: Chaos, placed: list[hostile.Placed]) -> list[str]:
     problems = []
     for p in placed:
+        if p.expect == "rejected":  # a hard link: moved to the error folder unread, with its reason
+            dead = [e for e in chaos.events("dead") if e.get("source_name") == p.path.name]
+            if [e.get("reason") for e in dead] != ["hard_link"]:
+                problems.append(f"{p.kind}: dead letters {[e.get('reason') for e in dead]} (expected ['hard_link'])")
+            if not (chaos.error / f"{p.path.name}.error.json").exists():
+                problems.append(f"{p.kind}: no {p.path.name}.error.json in the error folder")
+            continue
         if not os.path.lexists(p.path):
             problems.append(f"{p.kind}: not left alone in the inbox ({p.path.name} is gone)")
         top = p.path.relative_to(chaos.inbox).parts

@@ -24,6 +24,11 @@ def _ingest_only(pipeline: Pipeline, **env: str) -> None:
     wait_for(lambda: pipeline.inbox.is_dir() and pipeline.processing.is_dir(), what="the watcher's folders")
 
 
+def _store(pipeline: Pipeline) -> None:
+    """A store beside the watcher: files leave processing/ only once the store has confirmed them."""
+    pipeline.start("store", env=pipeline.env(NEWSWIRE_WORKERS="1"))
+
+
 @pytest.mark.parametrize("database_url", ["sqlite:///unused.db"], indirect=False)
 def test_temporary_hidden_and_linked_files_are_left_alone(pipeline: Pipeline, tmp_path: os.PathLike[str]) -> None:
     _ingest_only(pipeline, NEWSWIRE_LOG_LEVEL="debug")
@@ -81,7 +86,12 @@ def test_empty_binary_and_oversized_files_go_to_errors_with_reason_and_dead_lett
         report = json.loads((pipeline.error / f"{name}.error.json").read_text())
         assert report["reason"] == reason and report["stage"] == "ingest"
         assert (pipeline.error / name).exists()
-    assert len(list(pipeline.done.rglob("good.txt"))) == 1
+    # The good one waits in processing/ until the store confirms it, then goes to done/.
+    assert len(list(pipeline.processing.rglob("good.txt"))) == 1
+    assert not list(pipeline.done.rglob("good.txt"))
+    _store(pipeline)
+    wait_for(lambda: len(list(pipeline.done.rglob("good.txt"))) == 1, what="good.txt archived once stored")
+    assert not list(pipeline.processing.rglob("*.txt"))
 
 
 @pytest.mark.parametrize("database_url", ["sqlite:///unused.db"], indirect=False)
@@ -104,6 +114,7 @@ def test_polling_mode_ingests_files(pipeline: Pipeline) -> None:
 def test_two_watchers_on_one_inbox_publish_each_file_once(pipeline: Pipeline) -> None:
     for name in ("w1", "w2"):
         pipeline.start("ingest", env=pipeline.env(NEWSWIRE_CONSUMER_NAME=name, NEWSWIRE_SETTLE_S="0"), name=name)
+    _store(pipeline)
     wait_for(lambda: len(list(pipeline.processing.glob("w*.lock"))) == 2, what="both watchers")
     for i in range(300):
         drop(pipeline.inbox, f"a{i:04d}.txt", _article(i))
@@ -115,6 +126,7 @@ def test_two_watchers_on_one_inbox_publish_each_file_once(pipeline: Pipeline) ->
 @pytest.mark.parametrize("database_url", ["sqlite:///unused.db"], indirect=False)
 def test_a_killed_watcher_claims_are_finished_without_publishing_twice(pipeline: Pipeline) -> None:
     w1 = pipeline.start("ingest", env=pipeline.env(NEWSWIRE_CONSUMER_NAME="w1", NEWSWIRE_SETTLE_S="0"), name="w1")
+    _store(pipeline)
     wait_for(lambda: (pipeline.processing / "w1.lock").exists(), what="the first watcher")
     for i in range(400):
         drop(pipeline.inbox, f"b{i:04d}.txt", _article(i))
@@ -153,6 +165,7 @@ def test_keep_policy_leaves_files_in_place_and_publishes_each_once_across_restar
         NEWSWIRE_DONE_POLICY="keep", NEWSWIRE_SETTLE_S="0", NEWSWIRE_RESCAN_INTERVAL_S="0.5", NEWSWIRE_LOG_LEVEL="debug"
     )
     first = pipeline.start("ingest", env={**env, "NEWSWIRE_CONSUMER_NAME": "k1"}, name="k1")
+    _store(pipeline)
     wait_for(lambda: pipeline.inbox.is_dir(), what="the inbox")
     for i in range(5):
         drop(pipeline.inbox, f"kept-{i}.txt", _article(i))

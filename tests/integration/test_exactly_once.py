@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 import structlog
 from sqlalchemy import Engine, text
 
-from newswire.consumer import BatchHandler, Entry, GroupConsumer, Outbound
+from newswire.consumer import BatchHandler, Entry, GroupConsumer, Options, Outbound
 from newswire.contracts import (
     DATA_FIELD,
     GROUP_ENRICH,
@@ -36,6 +36,7 @@ from newswire.contracts import (
     new_correlation_id,
 )
 from newswire.service import open_database
+from newswire.workers import WorkerPool
 from services.enrich.handlers import EnrichHandler
 from services.enrich.repository import EnrichmentRepository
 from services.store.handlers import StoreHandler
@@ -80,13 +81,28 @@ class Rig:
     redis: aioredis.Redis
     engine: Engine
     streams: Streams
+    store_pool: WorkerPool
+    enrich_pool: WorkerPool
 
     def store_handler(self, stopping: asyncio.Event, cls: type[StoreHandler] = StoreHandler, **kw: Any) -> Any:
-        return cls(repository=ArticleRepository(self.engine), streams=self.streams, stopping=stopping, log=LOG, **kw)
+        return cls(
+            repository=ArticleRepository(self.engine),
+            pool=self.store_pool,
+            streams=self.streams,
+            stopping=stopping,
+            log=LOG,
+            **kw,
+        )
 
-    def enrich_handler(self, stopping: asyncio.Event) -> EnrichHandler:
+    def enrich_handler(self, stopping: asyncio.Event, **kw: Any) -> EnrichHandler:
         return EnrichHandler(
-            repository=EnrichmentRepository(self.engine), streams=self.streams, stopping=stopping, log=LOG
+            repository=EnrichmentRepository(self.engine),
+            pool=self.enrich_pool,
+            streams=self.streams,
+            stopping=stopping,
+            log=LOG,
+            max_chars=200_000,
+            **kw,
         )
 
     async def consumer(
@@ -111,11 +127,10 @@ class Rig:
             consumer=name,
             stage=stage,
             handler=handler,
-            batch_size=batch_size,
-            claim_idle_ms=claim_idle_ms,
-            max_deliveries=max_deliveries,
+            options=Options(batch_size=batch_size, claim_idle_ms=claim_idle_ms, max_deliveries=max_deliveries),
             stopping=stopping,
             log=LOG.bind(consumer=name),
+            receipts=self.streams.receipts if stage == "store" else None,
         )
         await c.setup()
         return c
@@ -159,11 +174,15 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(redis_server_url: str, prefix: str, database_url: str) -> AsyncIterator[Rig]:
+async def rig(
+    redis_server_url: str, prefix: str, database_url: str, store_pool: WorkerPool, enrich_pool: WorkerPool
+) -> AsyncIterator[Rig]:
     engine = await open_database(database_url, timeout_s=10)
     r = aioredis.Redis.from_url(redis_server_url)
     try:
-        yield Rig(redis=r, engine=engine, streams=Streams.with_prefix(prefix))
+        yield Rig(
+            redis=r, engine=engine, streams=Streams.with_prefix(prefix), store_pool=store_pool, enrich_pool=enrich_pool
+        )
     finally:
         await r.aclose()
         engine.dispose()
@@ -484,39 +503,73 @@ class PoisonedStore(StoreHandler):
         return await super().__call__(entries)
 
 
-@pytest.mark.parametrize("max_deliveries", [1, 3])
-async def test_poison_entry_goes_dead_after_max_deliveries_and_does_not_block_the_entries_behind_it(
-    rig: Rig, max_deliveries: int
-) -> None:
+async def test_an_entry_whose_handling_raises_is_dead_lettered_on_its_first_failure_with_the_error(rig: Rig) -> None:
+    """A failure that is not transient is the entry's: it goes to articles:dead at once, with the
+    error, and the entries of its batch are stored in the same delivery."""
     stopping = asyncio.Event()
     handler = rig.store_handler(stopping, PoisonedStore, poison="poison.txt", redis=rig.redis)
-    c = await rig.consumer("c1", handler=handler, stopping=stopping, claim_idle_ms=100, max_deliveries=max_deliveries)
+    c = await rig.consumer("c1", handler=handler, stopping=stopping, claim_idle_ms=100, max_deliveries=5)
+    await rig.publish(discovered(article_text(51), "before.txt"))
     poison = await rig.publish(discovered(article_text(50), "poison.txt"))
-    await rig.publish(discovered(article_text(51), "behind-1.txt"))
-    await rig.publish(discovered(article_text(52), "behind-2.txt"))
+    await rig.publish(discovered(article_text(52), "behind-1.txt"))
+    await rig.publish(discovered(article_text(53), "behind-2.txt"))
 
     await c.handle(await rig.read(c))
 
-    # The entries behind the poison are stored at once, in the same delivery.
-    assert sorted(e["source_name"] for e in await rig.events(rig.streams.stored)) == ["behind-1.txt", "behind-2.txt"]
-    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 1
-    assert await rig.xlen(rig.streams.dead) == 0
-
-    async def dead_lettered() -> bool:
-        return await rig.xlen(rig.streams.dead) >= 1 and await rig.pending(rig.streams.raw, GROUP_STORE) == 0
-
-    await reclaim_until(c, dead_lettered, what="the poison entry dead-lettered")
-
+    stored = sorted(e["source_name"] for e in await rig.events(rig.streams.stored))
+    assert stored == ["before.txt", "behind-1.txt", "behind-2.txt"]
     [dead] = await rig.events(rig.streams.dead)
-    assert dead["reason"] == "max_deliveries"
+    assert dead["reason"] == "processing_failed"
+    assert dead["detail"] == "RuntimeError: boom on poison.txt"
     assert dead["source_entry_id"] == poison
     assert dead["source_name"] == "poison.txt"
-    assert dead["stage"] == "store"
-    assert f"limit {max_deliveries}" in dead["detail"]
-    # Tried once per delivery, max_deliveries times, never once more.
-    assert sorted(set(handler.attempts)) == list(range(1, max_deliveries + 1)), handler.attempts
+    assert handler.attempts == [1, 1, 1], "tried more than once per split, or redelivered"
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+    receipt = await rig.redis.get(rig.streams.receipts + poison)
+    assert receipt is not None and json.loads(receipt)["reason"] == "processing_failed"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "malformed_event", id="nested-100000-deep"),
+        pytest.param(b"\xff\xfe not utf-8 \x00", "malformed_event", id="invalid-utf8"),
+        pytest.param(b'{"event": "article.discovered", "text": "\\ud800"}', "malformed_event", id="lone-surrogate"),
+    ],
+)
+async def test_hostile_raw_entries_are_dead_lettered_at_once_whatever_they_hold(
+    rig: Rig, data: bytes, reason: str
+) -> None:
+    c = await rig.consumer("c1")
+    bad = await rig.xadd(rig.streams.raw, {DATA_FIELD: data})
+    good = await rig.publish(discovered(article_text(80), "good.txt"))
+
+    await c.handle(await rig.read(c))
+
+    [dead] = await rig.events(rig.streams.dead)
+    assert dead["source_entry_id"] == bad and dead["reason"] == reason
+    assert [e["source_name"] for e in await rig.events(rig.streams.stored)] == ["good.txt"]
+    assert rig.rows("SELECT source_entry_id FROM articles") == [(good,)]
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+async def test_text_the_databases_refuse_is_cleaned_and_stored(rig: Rig) -> None:
+    """NUL (PostgreSQL refuses it in text) and a lone surrogate from a JSON escape (no driver
+    encodes it) are replaced, not allowed to fail the article."""
+    json_article = json.dumps({"headline": "Surrogate \ud800 headline", "body": "A body with \u0000 NUL and text."})
+    c = await rig.consumer("c1")
+    await rig.publish(discovered(article_text(81).replace("Over the past", "Over\x00 the past"), "nul.txt"))
+    await rig.publish(discovered(json_article, "surrogate.json"))
+
+    await c.handle(await rig.read(c))
+
+    assert await rig.xlen(rig.streams.dead) == 0, await rig.events(rig.streams.dead)
     assert rig.count("articles") == 2
-    assert await rig.xlen(rig.streams.stored) == 2
+    bodies = [r[0] for r in rig.rows("SELECT body FROM articles")]
+    assert all("\x00" not in b for b in bodies)
+    headlines = [r[0] for r in rig.rows("SELECT headline FROM articles")]
+    assert "Surrogate \ufffd headline" in headlines
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
 
 
 async def test_poison_entries_are_dead_lettered_even_with_many_own_entries_in_flight_between_them(rig: Rig) -> None:
@@ -565,7 +618,7 @@ async def _stored_event(rig: Rig, n: int) -> tuple[str, dict[bytes, bytes]]:
 
 
 async def test_enrich_redelivered_stored_event_gives_one_enrichment_and_one_enriched_event(rig: Rig) -> None:
-    entry_id, fields = await _stored_event(rig, 60)
+    entry_id, _fields = await _stored_event(rig, 60)
     crashed = await rig.consumer("enrich-crashed", stage="enrich")
     batch = await rig.read(crashed)
     assert [i for i, _ in batch] == [entry_id]
@@ -581,10 +634,6 @@ async def test_enrich_redelivered_stored_event_gives_one_enrichment_and_one_enri
     await reclaim_until(rescuer, settled, what="the enrich entry reclaimed and acked")
     await crashed.commit(lost_out, [entry_id])  # the paused one wakes up: must not emit
 
-    # The store re-publishes the same stored event (e.g. after its own crash): a new entry, same article.
-    await rig.xadd(rig.streams.stored, fields)
-    await rescuer.handle(await rig.read(rescuer))
-
     enriched = await rig.events(rig.streams.enriched)
     assert len(enriched) == 1, enriched
     assert enriched[0]["event"] == "article.enriched"
@@ -594,6 +643,58 @@ async def test_enrich_redelivered_stored_event_gives_one_enrichment_and_one_enri
     assert rig.rows("SELECT source_entry_id FROM enrichments") == [(entry_id,)]
     assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
     assert await rig.xlen(rig.streams.dead) == 0
+
+
+async def test_enrich_re_emits_when_the_store_re_emits_after_redis_lost_the_events(rig: Rig) -> None:
+    """Redis lost its last second (a host crash): the stored and enriched events went with it, the
+    rows stayed. The store's redelivery emits article.stored again (a new entry, the same article
+    and correlation id); enrich must emit the committed enrichment again, not take it for a duplicate."""
+    entry_id, fields = await _stored_event(rig, 63)
+    c = await rig.consumer("enrich-1", stage="enrich")
+    await c.handle(await rig.read(c))
+    [first] = await rig.events(rig.streams.enriched)
+    await rig.redis.delete(rig.streams.enriched)  # lost with the crash, as the stored entry was
+
+    again = await rig.xadd(rig.streams.stored, fields)
+    await c.handle(await rig.read(c))
+
+    [second] = await rig.events(rig.streams.enriched)
+    assert second["article_id"] == first["article_id"]
+    assert second["enrichment"] == first["enrichment"]
+    assert rig.count("enrichments") == 1
+    assert rig.rows("SELECT source_entry_id FROM enrichments") == [(entry_id,)]
+    assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
+    assert again != entry_id
+
+
+async def test_enrich_a_stored_event_of_another_file_with_the_same_content_is_not_emitted(rig: Rig) -> None:
+    """An article.stored whose correlation id is not that of the file that created the article
+    (forged, or replayed from another pipeline) never gives a second enriched event."""
+    _entry_id, fields = await _stored_event(rig, 64)
+    c = await rig.consumer("enrich-1", stage="enrich")
+    await c.handle(await rig.read(c))
+    other = json.loads(fields[DATA_FIELD]) | {"correlation_id": "f" * 32}
+    await rig.xadd(rig.streams.stored, {DATA_FIELD: json.dumps(other).encode()})
+    await c.handle(await rig.read(c))
+
+    assert await rig.xlen(rig.streams.enriched) == 1
+    assert await rig.xlen(rig.streams.dead) == 0
+    assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
+
+
+async def test_enrich_dead_letters_a_stored_event_of_an_unknown_article_on_its_first_delivery(rig: Rig) -> None:
+    _entry_id, fields = await _stored_event(rig, 65)
+    forged = json.loads(fields[DATA_FIELD]) | {"article_id": "e" * 64}
+    forged_id = await rig.xadd(rig.streams.stored, {DATA_FIELD: json.dumps(forged).encode()})
+    c = await rig.consumer("enrich-1", stage="enrich")
+    await c.handle(await rig.read(c))
+
+    [dead] = await rig.events(rig.streams.dead)
+    assert dead["reason"] == "unknown_article"
+    assert dead["source_entry_id"] == forged_id
+    assert dead["stage"] == "enrich"
+    assert await rig.xlen(rig.streams.enriched) == 1  # the real one
+    assert await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
 
 
 async def test_enrich_same_stored_event_twice_in_one_batch_gives_one_enriched_event(rig: Rig) -> None:
@@ -694,9 +795,7 @@ async def test_enrich_redelivery_re_emits_the_committed_enrichment_not_a_new_one
     twin_window = dedup.Window()
     twin_window.add("0" * 64, signature)
     stopping = asyncio.Event()
-    handler = EnrichHandler(
-        repository=EnrichmentRepository(rig.engine), streams=rig.streams, stopping=stopping, log=LOG, window=twin_window
-    )
+    handler = rig.enrich_handler(stopping, window=twin_window)
     rescuer = await rig.consumer("enrich-rescuer", stage="enrich", handler=handler, stopping=stopping)
 
     async def settled() -> bool:

@@ -9,7 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 import structlog
 
-from newswire.consumer import GroupConsumer, Outbound
+from newswire.consumer import GroupConsumer, Options, Outbound
 from newswire.redisio import ensure_group, trim_bound
 
 LOG = structlog.get_logger("test")
@@ -49,13 +49,10 @@ def _consumer(r: aioredis.Redis, stream: str, *, retention_ms: int, trim: list[s
         consumer="c1",
         stage="store",
         handler=handler,
-        batch_size=10,
-        claim_idle_ms=30_000,
-        max_deliveries=5,
+        options=Options(batch_size=10, claim_idle_ms=30_000, max_deliveries=5, retention_ms=retention_ms),
         stopping=asyncio.Event(),
         log=LOG,
         trim=trim,
-        retention_ms=retention_ms,
     )
 
 

@@ -1,0 +1,258 @@
+"""CPU-bound work in worker processes, with a time limit per item.
+
+A WorkerPool runs one module-level function ("package.module:function") over items in a few
+worker processes, so parsing and enrichment never run on a service's event loop: heartbeats,
+claim refreshes, the watcher and the other services of `newswire up` keep running whatever an
+article costs. A batch is split into one chunk per worker; a worker sends each item's result
+back as soon as it is done, so the pool knows which item a worker is on and since when:
+
+- an item still running after ``item_timeout_s`` (a stall that the function's own bounds did
+  not prevent) has its worker killed and replaced; the item fails with reason ``too_slow`` and
+  the rest of its chunk goes on in the new worker;
+- an item whose worker dies (the OOM killer, a crash in a native library) is tried once more in
+  a new worker, and fails with ``worker_crashed`` if that one dies too;
+- an exception raised by the function fails that item only, with its type and message.
+
+Workers are forked from a fork server that imported the work modules once, so they share those
+modules' tables (copy-on-write) and inherit none of the service's threads, sockets or event
+loop. A worker exits when its pipe closes, and Linux kills it when its parent (the fork server,
+which exits with the service) dies, so a killed service leaves no worker behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import importlib
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from newswire.text import one_line
+
+TOO_SLOW = "too_slow"
+WORKER_CRASHED = "worker_crashed"
+FAILED = "processing_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An item the function could not finish: reason code and one line for a human."""
+
+    reason: str
+    detail: str
+
+
+class PoolUnavailable(RuntimeError):
+    """Worker processes cannot be started (not an item's fault: retried, never dead-lettered)."""
+
+
+_preload: set[str] = set()
+_context_lock = threading.Lock()
+
+
+def preload(*modules: str) -> None:
+    """Modules the fork server imports before it forks any worker (call before the first pool
+    starts: the composition root names every module its pools will use)."""
+    _preload.update(modules)
+
+
+def _context() -> Any:
+    with _context_lock:
+        if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+            return multiprocessing.get_context("spawn")
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(sorted(_preload))
+        return ctx
+
+
+class _Worker:
+    def __init__(self, ctx: Any, target: str) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, target), daemon=True, name="newswire-worker")
+        try:
+            self.proc.start()
+        except OSError as exc:
+            self.conn.close()
+            raise PoolUnavailable(f"cannot start a worker process: {one_line(exc)}") from exc
+        finally:
+            child.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.kill()
+        self.proc.join(timeout=10)
+        self.conn.close()
+        with contextlib.suppress(ValueError):
+            self.proc.close()
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        target: str,
+        *,
+        size: int,
+        item_timeout_s: float,
+        on_result: Callable[[], None] | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.target = target
+        self.size = size
+        self.item_timeout_s = item_timeout_s
+        self.on_result = on_result or (lambda: None)
+        self.counters = {TOO_SLOW: 0, WORKER_CRASHED: 0, "replaced": 0}
+        self._ctx: Any = None
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None
+
+    async def start(self) -> None:
+        """Start the workers (the first pool of a process also starts the fork server: about a second)."""
+        self._ctx = _context()
+        self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="newswire-pool")
+        self._idle = asyncio.Queue()
+        workers = await asyncio.get_running_loop().run_in_executor(self._threads, self._start_all)
+        for w in workers:
+            self._idle.put_nowait(w)
+
+    def _start_all(self) -> list[_Worker]:
+        return [self._spawn() for _ in range(self.size)]
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self.target)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+        self.counters["replaced"] += 1
+        return self._spawn()
+
+    async def close(self) -> None:
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for w in workers:
+            with contextlib.suppress(OSError):
+                w.conn.close()  # the worker sees its pipe close and exits
+        for w in workers:
+            w.proc.join(timeout=2)
+            if w.proc.is_alive():
+                w.kill()
+            else:
+                with contextlib.suppress(ValueError):
+                    w.proc.close()
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+
+    async def map(self, items: Sequence[Any]) -> list[Any]:
+        """Each item's result, or a Failed, in the order of items."""
+        if not items:
+            return []
+        assert self._idle is not None and self._threads is not None, "start() the pool first"
+        n = min(self.size, len(items))
+        bounds = [(len(items) * k // n, len(items) * (k + 1) // n) for k in range(n)]
+        results: list[Any] = [None] * len(items)
+        loop = asyncio.get_running_loop()
+
+        async def run(lo: int, hi: int) -> None:
+            assert self._idle is not None
+            worker = await self._idle.get()
+            try:
+                worker, out = await loop.run_in_executor(self._threads, self._run_chunk, worker, list(items[lo:hi]))
+                results[lo:hi] = out
+            finally:
+                self._idle.put_nowait(worker)
+
+        await asyncio.gather(*(run(lo, hi) for lo, hi in bounds))
+        return results
+
+    def _run_chunk(self, worker: _Worker, chunk: list[Any]) -> tuple[_Worker, list[Any]]:
+        """In a pool thread: send the chunk, collect one result per item, replacing the worker when
+        an item overruns its time or the worker dies. Returns the worker now in use."""
+        out: list[Any] = []
+        retried = False  # the item at the head of what is left was already tried in a worker that died
+        while len(out) < len(chunk):
+            rest = chunk[len(out) :]
+            try:
+                worker.conn.send(rest)
+            except (OSError, ValueError):
+                worker = self._replace(worker)
+                continue
+            while len(out) < len(chunk):
+                if not worker.conn.poll(self.item_timeout_s):
+                    self.counters[TOO_SLOW] += 1
+                    out.append(Failed(TOO_SLOW, f"took longer than {self.item_timeout_s:g} s; stopped"))
+                    worker = self._replace(worker)
+                    retried = False
+                    break
+                try:
+                    message = worker.conn.recv()
+                except (EOFError, OSError):
+                    worker = self._replace(worker)
+                    if retried:
+                        self.counters[WORKER_CRASHED] += 1
+                        out.append(Failed(WORKER_CRASHED, "the worker process died twice on this item"))
+                        retried = False
+                    else:
+                        retried = True
+                    break
+                out.append(_outcome(message))
+                retried = False
+                self.on_result()
+        return worker, out
+
+
+def _outcome(message: tuple[Any, ...]) -> Any:
+    if message[0] == "ok":
+        return message[1]
+    return Failed(FAILED, f"{message[1]}: {message[2]}" if message[2] else str(message[1]))
+
+
+def _worker_main(conn: Connection, target: str) -> None:
+    """A worker: receive chunks, send one ("ok", result) or ("error", type, message) per item."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which stops us itself
+    module, _, name = target.partition(":")
+    fn = getattr(importlib.import_module(module), name)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        for item in chunk:
+            try:
+                message: tuple[Any, ...] = ("ok", fn(item))
+            except Exception as exc:  # noqa: BLE001 - reported as this item's failure, the next one goes on
+                message = ("error", type(exc).__name__, one_line(exc))
+            try:
+                conn.send(message)
+            except (EOFError, OSError):
+                return
+            except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled fails its item only
+                conn.send(("error", type(exc).__name__, one_line(exc)))
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when its parent (the fork server) exits."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(0)
