@@ -25,6 +25,7 @@ _MAX_LANGUAGE = 64  # longer is not a language tag: not worth lower-casing a 10 
 _BLANKS_AFTER_BREAK = re.compile(r"\n[^\S\n]++")
 _PARAGRAPH_BREAK = re.compile(r"\n\n+")  # not \n{2,}: with a literal prefix the engine skips to each break
 _BLANK_LINE = re.compile(r"\n[^\S\n]*+\n")
+_LINE_BY_LINE = 64 * 1024  # characters: a longer text is split into paragraphs by regular-expression passes
 # The ASCII characters clean_text removes, as bytes: a whole body is checked with one C pass (bytes.translate),
 # where a regular-expression scan costs as much as parsing a short article. A lone surrogate fails to encode.
 _JUNK_BYTES = bytes(c for c in range(128) if clean_text(chr(c)) != chr(c))
@@ -63,22 +64,24 @@ def build(
 ) -> ParsedArticle | Rejection:
     """The article, every text field as every store accepts it (newswire.text.clean_text: no NUL or other
     control characters, no lone surrogates); a Rejection when nothing of the headline or the body is left."""
-    headline = clean_text(headline).strip()
-    if not headline:
-        return Rejection("no_headline", "the headline holds only control characters")
-    if _needs_cleaning("\n\n".join(paragraphs)):  # the whole body at once; paragraph by paragraph only if need be
+    fields = (headline, "\n\n".join(paragraphs), story_code or "", language or "", url or "")
+    if _needs_cleaning("\n".join(fields)):  # every field in one pass; field by field only if need be
+        headline = clean_text(headline).strip()
         paragraphs = tuple(p for paragraph in paragraphs if (p := clean_text(paragraph).strip()))
+        story_code, language, url = _clean_field(story_code), _clean_field(language), _clean_field(url)
+        if not headline:
+            return Rejection("no_headline", "the headline holds only control characters")
         if not paragraphs:
             return Rejection("no_body", "the body holds only control characters")
     return ParsedArticle(
         headline=headline,
-        story_code=_clean_field(story_code),
+        story_code=story_code,
         published_at=date.wall if date else None,
         published_utc_offset_min=date.offset_min if date else None,
         published_iso=date.iso() if date else None,
         paragraphs=paragraphs,
-        language=_clean_field(language),
-        url=_clean_field(url),
+        language=language,
+        url=url,
     )
 
 
@@ -111,9 +114,11 @@ def headline_problem(headline: str) -> Rejection | None:
 def paragraphs_of_block(text: str) -> tuple[str, ...]:
     """Stripped lines; paragraphs split on blank lines, the lines of one paragraph kept together.
 
-    Regular-expression passes rather than a loop over lines: an article of four million short lines is read
-    in a fraction of a second."""
-    return tuple(p for p in _PARAGRAPH_BREAK.split(_stripped_lines(text)) if p)
+    Line by line for an article's usual size; beyond that, regular-expression passes, which read four
+    million short lines in a fraction of a second (the loop takes seconds)."""
+    if len(text) <= _LINE_BY_LINE:
+        return _paragraphs_of_lines(text.split("\n"))
+    return _paragraphs_of_long_block(text)
 
 
 def paragraphs_of_text(text: str) -> tuple[str, ...]:
@@ -121,7 +126,27 @@ def paragraphs_of_text(text: str) -> tuple[str, ...]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _BLANK_LINE.search(text):
         return paragraphs_of_block(text)
+    if len(text) <= _LINE_BY_LINE:
+        return tuple(s for line in text.split("\n") if (s := line.strip()))
     return tuple(line for line in _stripped_lines(text).split("\n") if line)
+
+
+def _paragraphs_of_lines(lines: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    current: list[str] = []
+    for raw in lines:
+        if line := raw.strip():
+            current.append(line)
+        elif current:
+            out.append("\n".join(current))
+            current = []
+    if current:
+        out.append("\n".join(current))
+    return tuple(out)
+
+
+def _paragraphs_of_long_block(text: str) -> tuple[str, ...]:
+    return tuple(p for p in _PARAGRAPH_BREAK.split(_stripped_lines(text)) if p)
 
 
 def _stripped_lines(text: str) -> str:

@@ -29,9 +29,10 @@ are quadratic in some shapes, so these are bounded before they see them):
   characters (a data: URI, serialised state) is dropped. One linear pass over the text, tokenising tags
   as libxml2's HTML5 tokenizer does (quotes, comments, raw text of <script>, <style>, <title>...).
 - libxml2 stops reading a page nested 256 elements deep (what follows is not read).
-- a page of more than MAX_ELEMENTS elements is read without its scripts, styles, SVG, media and form
-  controls, metas and links past the first MAX_METAS, then without navigation, site header and footer
-  and asides (all of which the body leaves out anyway); what is still past MAX_ELEMENTS is not read.
+- a page is read up to its 100,000th tag (a rough count, scripts and styles counting one); a page of
+  more than MAX_ELEMENTS elements is read without its scripts, styles, SVG, media and form controls,
+  metas and links past the first MAX_METAS, then without navigation, site header and footer and
+  asides (all of which the body leaves out anyway); what is still past MAX_ELEMENTS is not read.
 - an element with more than MAX_INLINE_CHILDREN inline children (links, spans, emphasis...) is read
   as its text.
 - at most MAX_JSON_LD JSON-LD objects; no text is examined twice for a date or a story code.
@@ -96,7 +97,6 @@ _DATELINE_BLOCK = "//*[time][not(self::p or self::article or self::main or self:
 # The article's dateline: a <time datetime> in <article>/<main>, not in its text (a paragraph, list or
 # table), not marked as an update, not in comments or related links (_dateline_time).
 _NOT_TEXT = "not(ancestor::p or ancestor::li or ancestor::td or ancestor::th or ancestor::blockquote)"
-_TEXT_BLOCKS = frozenset({"p", "li", "td", "th", "blockquote"})
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _UPDATE_LOWER = str.maketrans("UPDATEMOIF", "updatemoif")
 # A short block marked as the article's date ("<p class='meta'>Published: March 31, 2021</p>"): extractors drop it
@@ -184,13 +184,14 @@ def _tree(text: str) -> tuple[lxml_html.HtmlElement | None, bool]:
 
 
 # --- the markup, before libxml2 sees it -----------------------------------------------------------------------
-_TAG_START = re.compile(r"<[A-Za-z]")
-_MAX_TAGS = 10 * MAX_ELEMENTS  # read by libxml2, before what is not text is dropped (_bound_tree)
+# A tag's start, or a whole <script> or <style> (a script's `i<n` is not a tag): counted roughly, and in one pass.
+_TAG_START = re.compile(r"<(?:[sS][cC][rR][iI][pP][tT]|[sS][tT][yY][lL][eE])(?:[^<]++|<(?!/[sS][cCtT]))*+|<[A-Za-z]")
+_MAX_TAGS = 20 * MAX_ELEMENTS  # given to libxml2, before what is not text is dropped (_bound_tree)
 
 
 def _cut(text: str) -> str:
-    """The text up to its _MAX_TAGS-th tag (or what looks like one, in a script or a comment, say): libxml2
-    takes seconds to build a million elements that would not be read."""
+    """The text up to its _MAX_TAGS-th tag (or what looks like one, in a comment, say): libxml2 takes seconds
+    to build a million elements that would not be read."""
     if text.count("<") <= _MAX_TAGS:
         return text
     past = next(itertools.islice(_TAG_START.finditer(text), _MAX_TAGS, None), None)
@@ -489,50 +490,62 @@ def _date_values(root: lxml_html.HtmlElement, metas: dict[str, str], ld: list[di
     yield from _datelines(root, sizes)  # read only when the whole text is a date
 
 
-def _article_elements(root: lxml_html.HtmlElement) -> Iterator[tuple[lxml_html.HtmlElement, bool, bool]]:
-    """Each element inside an <article> or <main>, in document order, with whether an ancestor is a text block
-    (p, li, td, th, blockquote) and whether an ancestor's id or class names comments or related links. One
-    walk of the tree: the XPath `ancestor::` axes re-read every ancestor of every element."""
-    stack: list[tuple[lxml_html.HtmlElement, bool, bool, bool]] = [(root, False, False, False)]
-    while stack:
-        el, inside, in_text, noise = stack.pop()
-        if inside:
-            yield el, in_text, noise
-        low = _id_class(el)
-        below = (
-            inside or el.tag in ("article", "main"),
-            in_text or el.tag in _TEXT_BLOCKS,
-            noise or "comment" in low or "related" in low,
-        )
-        stack.extend((child, *below) for child in reversed(el) if isinstance(child.tag, str))
+def _in_articles(root: lxml_html.HtmlElement, query: str) -> Iterator[lxml_html.HtmlElement]:
+    """What `query` (relative) selects in each outermost <article>/<main>, in document order: as `//article//x |
+    //main//x` does, without merging nested articles' selections (quadratic: 250 nested articles took minutes)."""
+    tops = [el for el in root.iter("article", "main") if next(el.iterancestors("article", "main"), None) is None]
+    for top in tops:
+        yield from top.xpath(query)
 
 
-def _id_class(el: lxml_html.HtmlElement) -> str:
-    """The element's id and class, ASCII letters in lower case (XPath's translate(concat(' ', @id, ' ', @class),
-    'A..Z', 'a..z')), computed once per element where an XPath predicate would compute it for every ancestor."""
+class _InNoise:
+    """Whether an element or one of its ancestors names comments or related links in its id or class. Memoised:
+    a deep page's ancestors are read once, where `ancestor::*[...]` reads them again for every element."""
+
+    def __init__(self) -> None:
+        self._memo: dict[etree._Element, bool] = {}
+
+    def __call__(self, el: etree._Element) -> bool:
+        chain: list[etree._Element] = []
+        node: etree._Element | None = el
+        while node is not None and node not in self._memo:
+            chain.append(node)
+            node = node.getparent()
+        noise = self._memo[node] if node is not None else False
+        for below in reversed(chain):
+            low = _id_class(below)
+            noise = noise or "comment" in low or "related" in low
+            self._memo[below] = noise
+        return noise
+
+
+def _id_class(el: etree._Element) -> str:
+    """The element's id and class, ASCII letters in lower case: XPath's translate(concat(' ', @id, ' ', @class),
+    'A..Z', 'a..z') (which costs more in libxml2 than here)."""
     return f" {el.get('id') or ''} {el.get('class') or ''}".translate(_ASCII_LOWER)
 
 
 def _dateline_time(root: lxml_html.HtmlElement) -> str | None:
     """The datetime of the article's dateline <time>: in <article>/<main>, not in its text, not marked as an
     update, not in comments or related links."""
-    for el, in_text, noise in _article_elements(root):
-        if el.tag == "time" and (value := el.get("datetime")) is not None and not in_text and not noise:
-            marks = (el.get("class") or "").translate(_UPDATE_LOWER)
-            if "updat" not in marks and "modif" not in marks:
-                return str(value)
+    in_noise = _InNoise()
+    for el in _in_articles(root, f".//time[@datetime][{_NOT_TEXT}]"):
+        marks = (el.get("class") or "").translate(_UPDATE_LOWER)
+        if "updat" not in marks and "modif" not in marks and not in_noise(el.getparent()):
+            return str(el.get("datetime"))
     return None
 
 
 def _datelines(root: lxml_html.HtmlElement, sizes: _TextSizes) -> Iterator[str]:
     """The text of each short block of the article marked as its date (not as an update), not in comments or
     related links."""
-    for el, _in_text, noise in _article_elements(root):
+    in_noise = _InNoise()
+    for el in _in_articles(root, ".//*[@id or @class]"):
         low = _id_class(el)
-        if noise or not any(mark in low for mark in _DATELINE_MARKS) or "updat" in low or "modif" in low:
+        if not any(mark in low for mark in _DATELINE_MARKS) or "updat" in low or "modif" in low:
             continue
         length, _, _, size = sizes[el]
-        if length < MAX_DATE and size <= _MAX_DATELINE_BLOCK:
+        if length < MAX_DATE and size <= _MAX_DATELINE_BLOCK and not in_noise(el.getparent()):
             yield one_line(el.text_content())
 
 
@@ -602,7 +615,7 @@ def _pruned(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     tree = copy(root)
     _drop_all(tree.xpath(_BOILERPLATE))
     _drop_all(_with_roles(tree))
-    if cookies := [el for el in tree.iter(etree.Element) if _is_cookie_banner(el)]:
+    if cookies := [el for el in tree.xpath("//*[@id or @class]") if _is_cookie_banner(el)]:
         sizes = _TextSizes(tree)
         _drop_all([el for el in cookies if sizes[el][0] < _COOKIE_TEXT])
     _drop_all(_dateline_blocks(tree))

@@ -106,14 +106,11 @@ _EMPHASIS = ("***", "**", "__", "*", "_")
 HEADER_LINES = 8  # lines examined for the headline and its header fields before the body starts
 # A line that is not blank (a match starts only at a line start, so a long blank run is scanned once).
 _NONBLANK_LINE = re.compile(r"^[^\S\n]*+(\S[^\n]*)", re.MULTILINE)
+_FIRST_LINES = 4 * HEADER_LINES  # read one by one; past them (blank lines, then), the pattern finds the rest
 
 
 def _parse_plain(text: str) -> ParsedArticle | Rejection:
-    heads: list[tuple[str, int]] = []  # the first nonblank lines, stripped, with where each starts
-    for m in _NONBLANK_LINE.finditer(text):
-        heads.append((m[1].rstrip(), m.start()))
-        if len(heads) > HEADER_LINES:
-            break
+    heads = _head_lines(text)
     found: dict[str, Any] = {}
     pos = 0
     while pos < len(heads) and pos < HEADER_LINES:
@@ -149,6 +146,25 @@ def _parse_plain(text: str) -> ParsedArticle | Rejection:
         language=found.get("language"),
         url=found.get("url"),
     )
+
+
+def _head_lines(text: str) -> list[tuple[str, int]]:
+    """The first HEADER_LINES + 1 nonblank lines, stripped, each with where it starts in the text."""
+    heads: list[tuple[str, int]] = []
+    lines = text.split("\n", _FIRST_LINES)
+    offset = 0
+    for line in lines[:_FIRST_LINES]:  # the last of _FIRST_LINES + 1 pieces is the rest of the text
+        if stripped := line.strip():
+            heads.append((stripped, offset))
+            if len(heads) > HEADER_LINES:
+                return heads
+        offset += len(line) + 1
+    if len(lines) > _FIRST_LINES:
+        for m in _NONBLANK_LINE.finditer(text, offset):
+            heads.append((m[1].rstrip(), m.start()))
+            if len(heads) > HEADER_LINES:
+                break
+    return heads
 
 
 def _header_field(line: str) -> tuple[str, Any] | None:
