@@ -29,12 +29,12 @@ are quadratic in some shapes, so these are bounded before they see them):
   characters (a data: URI, serialised state) is dropped. One linear pass over the text, tokenising tags
   as libxml2's HTML5 tokenizer does (quotes, comments, raw text of <script>, <style>, <title>...).
 - libxml2 stops reading a page nested 256 elements deep (what follows is not read).
-- a page is read up to its 100,000th tag (a rough count, scripts and styles counting one); a page of
+- a page is read up to its 50,000th tag (a rough count, scripts and styles counting one); a page of
   more than MAX_ELEMENTS elements is read without its scripts, styles, SVG, media and form controls,
   metas and links past the first MAX_METAS, then without navigation, site header and footer and
   asides (all of which the body leaves out anyway); what is still past MAX_ELEMENTS is not read.
 - an element with more than MAX_INLINE_CHILDREN inline children (links, spans, emphasis...) is read
-  as its text.
+  as its text; the text past MAX_TEXT characters (scripts and styles aside) is not read.
 - at most MAX_JSON_LD JSON-LD objects; no text is examined twice for a date or a story code.
 """
 
@@ -45,7 +45,7 @@ import json
 import logging
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from copy import copy
 from typing import Any
 
@@ -74,6 +74,7 @@ MAX_ELEMENTS = 5_000
 MAX_METAS = 1_000
 MAX_INLINE_CHILDREN = 200
 MAX_JSON_LD = 64
+MAX_TEXT = 1_000_000  # characters of text (scripts and styles aside) given to the extractor
 
 # libxml2's HTML parser never loads a DTD or an external entity; no_network=True says so twice.
 _PARSER = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, collect_ids=False)
@@ -96,7 +97,7 @@ _DATELINE_BLOCK = "//*[time][not(self::p or self::article or self::main or self:
 
 # The article's dateline: a <time datetime> in <article>/<main>, not in its text (a paragraph, list or
 # table), not marked as an update, not in comments or related links (_dateline_time).
-_NOT_TEXT = "not(ancestor::p or ancestor::li or ancestor::td or ancestor::th or ancestor::blockquote)"
+_TEXT_BLOCKS = frozenset({"p", "li", "td", "th", "blockquote"})
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _UPDATE_LOWER = str.maketrans("UPDATEMOIF", "updatemoif")
 # A short block marked as the article's date ("<p class='meta'>Published: March 31, 2021</p>"): extractors drop it
@@ -186,7 +187,7 @@ def _tree(text: str) -> tuple[lxml_html.HtmlElement | None, bool]:
 # --- the markup, before libxml2 sees it -----------------------------------------------------------------------
 # A tag's start, or a whole <script> or <style> (a script's `i<n` is not a tag): counted roughly, and in one pass.
 _TAG_START = re.compile(r"<(?:[sS][cC][rR][iI][pP][tT]|[sS][tT][yY][lL][eE])(?:[^<]++|<(?!/[sS][cCtT]))*+|<[A-Za-z]")
-_MAX_TAGS = 20 * MAX_ELEMENTS  # given to libxml2, before what is not text is dropped (_bound_tree)
+_MAX_TAGS = 10 * MAX_ELEMENTS  # given to libxml2, before what is not text is dropped (_bound_tree)
 
 
 def _cut(text: str) -> str:
@@ -309,7 +310,7 @@ def _bound_tree(root: lxml_html.HtmlElement) -> bool:
             cut = _truncate(root, 2 * MAX_ELEMENTS)  # bounds the queries below
             _drop_all([*root.xpath(_BOILERPLATE), *_with_roles(root)])
             cut = _truncate(root, MAX_ELEMENTS) or cut
-    return cut
+    return _truncate_text(root, MAX_TEXT) or cut
 
 
 def _more_than(root: lxml_html.HtmlElement, count: int) -> bool:
@@ -328,6 +329,36 @@ def _truncate(root: lxml_html.HtmlElement, keep: int) -> bool:
         del grandparent[grandparent.index(parent) + 1 :]
         parent = grandparent
     return True
+
+
+def _truncate_text(root: lxml_html.HtmlElement, keep: int) -> bool:
+    """Cut the text (not counting that of scripts, styles and other raw text) after `keep` characters, and drop
+    what follows; whether there was any. The extractor's fallbacks read a long text several times over."""
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        text = el.text if event == "start" else el.tail
+        if not text or (event == "start" and el.tag in _RAW_TEXT):
+            continue
+        if len(text) <= keep:
+            keep -= len(text)
+            continue
+        if event == "start":
+            el.text, el.tail = text[:keep], None
+            del el[:]
+        else:
+            el.tail = text[:keep]
+        _drop_following(el, root)
+        return True
+    return False
+
+
+def _drop_following(el: etree._Element, root: lxml_html.HtmlElement) -> None:
+    """Drop what follows the element in document order (its own text and children aside)."""
+    node = el
+    while node is not root and (parent := node.getparent()) is not None:
+        if node is not el:
+            node.tail = None
+        del parent[parent.index(node) + 1 :]
+        node = parent
 
 
 def _not_text(root: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
@@ -498,11 +529,12 @@ def _in_articles(root: lxml_html.HtmlElement, query: str) -> Iterator[lxml_html.
         yield from top.xpath(query)
 
 
-class _InNoise:
-    """Whether an element or one of its ancestors names comments or related links in its id or class. Memoised:
-    a deep page's ancestors are read once, where `ancestor::*[...]` reads them again for every element."""
+class _Inherited:
+    """Whether an element or one of its ancestors has a property. Memoised: a deep page's ancestors are read
+    once, where an XPath `ancestor::` predicate reads them again for every element below them."""
 
-    def __init__(self) -> None:
+    def __init__(self, has: Callable[[etree._Element], bool]) -> None:
+        self._has = has
         self._memo: dict[etree._Element, bool] = {}
 
     def __call__(self, el: etree._Element) -> bool:
@@ -511,12 +543,21 @@ class _InNoise:
         while node is not None and node not in self._memo:
             chain.append(node)
             node = node.getparent()
-        noise = self._memo[node] if node is not None else False
+        value = self._memo[node] if node is not None else False
         for below in reversed(chain):
-            low = _id_class(below)
-            noise = noise or "comment" in low or "related" in low
-            self._memo[below] = noise
-        return noise
+            value = value or self._has(below)
+            self._memo[below] = value
+        return value
+
+
+def _is_text_block(el: etree._Element) -> bool:
+    return el.tag in _TEXT_BLOCKS
+
+
+def _names_noise(el: etree._Element) -> bool:
+    """Whether the element's id or class names comments or related links."""
+    low = _id_class(el)
+    return "comment" in low or "related" in low
 
 
 def _id_class(el: etree._Element) -> str:
@@ -528,10 +569,12 @@ def _id_class(el: etree._Element) -> str:
 def _dateline_time(root: lxml_html.HtmlElement) -> str | None:
     """The datetime of the article's dateline <time>: in <article>/<main>, not in its text, not marked as an
     update, not in comments or related links."""
-    in_noise = _InNoise()
-    for el in _in_articles(root, f".//time[@datetime][{_NOT_TEXT}]"):
+    in_text, in_noise = _Inherited(_is_text_block), _Inherited(_names_noise)
+    for el in _in_articles(root, ".//time[@datetime]"):
         marks = (el.get("class") or "").translate(_UPDATE_LOWER)
-        if "updat" not in marks and "modif" not in marks and not in_noise(el.getparent()):
+        if "updat" in marks or "modif" in marks:
+            continue
+        if not in_text(parent := el.getparent()) and not in_noise(parent):
             return str(el.get("datetime"))
     return None
 
@@ -539,7 +582,7 @@ def _dateline_time(root: lxml_html.HtmlElement) -> str | None:
 def _datelines(root: lxml_html.HtmlElement, sizes: _TextSizes) -> Iterator[str]:
     """The text of each short block of the article marked as its date (not as an update), not in comments or
     related links."""
-    in_noise = _InNoise()
+    in_noise = _Inherited(_names_noise)
     for el in _in_articles(root, ".//*[@id or @class]"):
         low = _id_class(el)
         if not any(mark in low for mark in _DATELINE_MARKS) or "updat" in low or "modif" in low:
@@ -590,11 +633,13 @@ def _canonical(root: lxml_html.HtmlElement) -> str | None:
 
 # --- the body -------------------------------------------------------------------------------------------------
 def _body(root: lxml_html.HtmlElement) -> tuple[str, ...]:
-    for time in [t for t in root.iter("time") if next(t.iterancestors("p"), None) is not None]:
+    in_paragraph = _Inherited(lambda el: el.tag == "p")
+    for time in [t for t in root.iter("time") if in_paragraph(t.getparent())]:
         time.drop_tag()  # a <time> in a sentence is words of it; trafilatura would delete it, words and all
     _drop_all(_dateline_blocks(root))  # "Published <time>": the label with its time
     # a dateline between blocks: trafilatura would run the whole article into one paragraph
-    _drop_all(root.xpath(f"//time[{_NOT_TEXT}]"))
+    in_text = _Inherited(_is_text_block)
+    _drop_all([time for time in root.iter("time") if not in_text(time.getparent())])
     document = trafilatura.bare_extraction(
         _pruned(root),
         include_comments=False,
