@@ -1,8 +1,7 @@
 """What the parser hands to the store: a ParsedArticle or a Rejection, and helpers every layout shares. Pure.
 
-Every helper here takes time linear in its input, whatever the input: no regular expression can backtrack
-over a run of characters more than once (possessive quantifiers, or a lookbehind that starts a match only at
-the start of a run).
+Every helper here takes time linear in its input, whatever the input: no regular expression can go back
+over a run of characters (possessive quantifiers, and patterns that start with the character they look for).
 """
 
 from __future__ import annotations
