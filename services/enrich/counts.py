@@ -54,6 +54,11 @@ def _classes() -> npt.NDArray[np.uint8]:
     return table
 
 
+def warm_up() -> None:
+    """Build the table of character classes now (a worker forked afterwards shares it)."""
+    _classes()
+
+
 def counts(body: str) -> tuple[int, int, int]:
     """(words, sentences, paragraphs) of the body; linear in its length."""
     return _by_regex(body) if len(body) < SMALL_CHARS else vectorised(body)

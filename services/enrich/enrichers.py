@@ -27,11 +27,23 @@ from newswire.contracts import (
     Quote,
     Tone,
 )
+from services.enrich import counts as counting
 from services.enrich import dedup, entities, keywords, mentions, quotes, registry, tone
 from services.enrich.counts import counts
 from services.enrich.registry import Doc, register
 
-__all__ = ["DEFAULT_MAX_CHARS", "ENRICHER_VERSION", "analyse", "counts", "enrich", "language", "warm_up"]
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "ENRICHER_VERSION",
+    "MAX_HEADLINE_CHARS",
+    "WORDS_PER_MINUTE",
+    "analyse",
+    "analysed_length",
+    "counts",
+    "enrich",
+    "language",
+    "warm_up",
+]
 
 ENRICHER_VERSION = "0.3.0"
 WORDS_PER_MINUTE = 230
@@ -252,7 +264,9 @@ def warm_up() -> None:
     _identifier()
     gazetteer.english()
     gazetteer.country_names()
+    gazetteer.name_starts()
     tone._analyzer()
+    counting.warm_up()
     enrich("Warm up", "Models load once, before the first batch.")
 
 
