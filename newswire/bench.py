@@ -275,7 +275,7 @@ def _measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enric
     prefix = f"bench{uuid.uuid4().hex[:10]}:"
     streams = Streams.with_prefix(prefix)
     inbox, staging = folder / "inbox", folder / "staging"
-    staged = _link_all(corpus, staging)
+    staged = _copy_all(corpus, staging)
     inbox.mkdir(parents=True)
     env = _service_env(folder, redis_url, prefix)
     services = Services(folder, env)
@@ -328,7 +328,7 @@ def _measure_alone(folder: Path, corpus: list[Path], redis_url: str) -> dict[str
     prefix = f"bench{uuid.uuid4().hex[:10]}:"
     streams = Streams.with_prefix(prefix)
     inbox, staging = folder / "inbox", folder / "staging"
-    staged = _link_all(corpus, staging)
+    staged = _copy_all(corpus, staging)
     inbox.mkdir(parents=True)
     services = Services(folder, _service_env(folder, redis_url, prefix))
     r: Any = redis.Redis.from_url(redis_url)
@@ -407,16 +407,14 @@ def _warm(paths: list[Path]) -> None:
         path.read_bytes()
 
 
-def _link_all(corpus: list[Path], folder: Path) -> list[Path]:
-    """Hard links (a copy where links are impossible) of the corpus files in folder."""
+def _copy_all(corpus: list[Path], folder: Path) -> list[Path]:
+    """Copies of the corpus files in folder (not hard links: newswire reads only files with one
+    link, since a second name may be a file from elsewhere)."""
     folder.mkdir(parents=True)
     out = []
     for src in corpus:
         dest = folder / src.name
-        try:
-            os.link(src, dest)
-        except OSError:
-            shutil.copyfile(src, dest)
+        shutil.copyfile(src, dest)
         out.append(dest)
     return out
 
@@ -543,7 +541,7 @@ def _delete_prefix(r: Any, prefix: str) -> None:
 
 def _measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
     inbox = folder / "inbox"
-    _warm(_link_all(corpus, inbox))
+    _warm(_copy_all(corpus, inbox))
     timeout = 60 + len(corpus) / 200
     proc = subprocess.Popen(
         [sys.executable, str(floor), url, str(inbox), str(folder / "floor.db")],
@@ -582,7 +580,7 @@ def _measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> d
 def _measure_floor_alone(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
     """The floor's watcher alone, then its store stage alone (newswire.bench_floor)."""
     inbox = folder / "inbox"
-    _warm(_link_all(corpus, inbox))
+    _warm(_copy_all(corpus, inbox))
     proc = subprocess.run(
         [sys.executable, "-m", "newswire.bench_floor", str(floor), url, str(inbox), str(folder / "floor.db")],
         stdin=subprocess.DEVNULL,

@@ -159,3 +159,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         + (" (CI: required)" if IN_CI else "")
     )
     return lines
+
+
+_SLOW_FOLDERS = ("e2e", "integration", "chaos")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The quick loop (`-m "not slow"`) is the unit tests on ordinary inputs: processes, servers and
+    the hostile-input tests (megabytes of input each) are marked slow."""
+    for item in items:
+        parts = item.path.parts
+        if any(folder in parts for folder in _SLOW_FOLDERS) or item.path.name.endswith("_hostile.py"):
+            item.add_marker(pytest.mark.slow)

@@ -8,6 +8,7 @@ by the same event loop, is never more than 10 s old.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -32,10 +33,8 @@ class HeartbeatAge:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            try:
+            with contextlib.suppress(OSError):
                 self.worst = max(self.worst, time.time() - self.path.stat().st_mtime)
-            except OSError:
-                pass
 
     def __enter__(self) -> HeartbeatAge:
         self._thread.start()

@@ -376,7 +376,8 @@ def test_two_store_replicas_store_each_of_50_articles_once(pipeline: Pipeline, s
     stored_ids = {e["article_id"] for e in pipeline.events("stored")}
     assert len(stored_ids) == total
     assert {row[0] for row in pipeline.sql("SELECT article_id FROM articles")} == stored_ids
-    assert len(list(pipeline.done.rglob("article-*.txt"))) == total
+    # A file leaves processing/ once the store's receipt for it is in Redis (and durable).
+    wait_for(lambda: len(list(pipeline.done.rglob("article-*.txt"))) == total, what=f"{total} files archived")
 
     # Both replicas joined the one consumer group, under names of their own.
     wait_for(

@@ -238,17 +238,18 @@ def test_mentions_are_stored_with_the_enrichment_and_queryable_by_indexed_sql(da
         with engine.begin() as conn:
             for i, (name, headline, body, published) in enumerate(docs):
                 article_id = content_hash(body)
+                correlation_id = new_correlation_id()  # the file's: its article.stored event carries it
                 conn.execute(
                     insert(ArticleRow.__table__),  # type: ignore[attr-defined]
                     {
                         "article_id": article_id, "headline": headline, "story_code": None,
                         "published_at": datetime.fromisoformat(published), "body": body, "source_name": name,
-                        "encoding": "utf-8", "file_sha256": article_id, "correlation_id": "c",
+                        "encoding": "utf-8", "file_sha256": article_id, "correlation_id": correlation_id,
                         "source_entry_id": f"0-{i}", "stored_at": datetime.now(UTC),
                     },
                 )  # fmt: skip
                 stored = ArticleStored(
-                    article_id=article_id, correlation_id=new_correlation_id(), headline=headline, story_code=None,
+                    article_id=article_id, correlation_id=correlation_id, headline=headline, story_code=None,
                     published_at=published, body=body, source_name=name,
                 )  # fmt: skip
                 enrichment, sig = analyse(headline, body, published)

@@ -354,9 +354,17 @@ _JSON_KEYS = st.sampled_from(
     ["title", "headline", "text", "body", "content", "maintext", "date", "date_publish", "publish_date", "language",
      "url", "source", "story_code", "@graph", "@type", "article", "rendered"]
 )  # fmt: skip
+
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.one_of(_JSON_KEYS, st.text(max_size=5)), inner, max_size=5)
+    )
+
+
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(alphabet=_ANY_CHAR, max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_KEYS | st.text(max_size=5), inner, max_size=5),
+    _containers,
     max_leaves=20,
 )
 
