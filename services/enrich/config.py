@@ -1,6 +1,7 @@
 from pydantic import Field
 
 from newswire.settings import ConsumerSettings
+from services.enrich.enrichers import DEFAULT_MAX_CHARS
 
 
 class EnrichSettings(ConsumerSettings):
@@ -13,7 +14,7 @@ class EnrichSettings(ConsumerSettings):
         default=0.8, gt=0, le=1, description="Estimated Jaccard similarity from which an article is a near-duplicate"
     )
     enrich_max_chars: int = Field(
-        default=200_000,
+        default=DEFAULT_MAX_CHARS,
         ge=1_000,
         description="Characters of a body the text analyses read; a longer body is enriched from its start "
         "(the event says so: enrichment.truncated)",

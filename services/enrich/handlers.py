@@ -67,6 +67,8 @@ class EnrichHandler:
         fields_of = dict(entries)
         for (entry_id, fields), result in zip(entries, results, strict=True):
             if isinstance(result, Analysed):
+                if result.failed:  # a bug to fix: the article goes on without those enrichers' fields
+                    self.log.error("enricher_failed", entry_id=entry_id, enrichers=list(result.failed))
                 batch.append(self._candidate(entry_id, result))
             else:
                 if isinstance(result, Failed):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newswire.contracts import ArticleStored, Enrichment, MalformedEvent, decode_data
-from services.enrich import dedup
+from services.enrich import dedup, registry
 from services.enrich.enrichers import analyse
 
 TARGET = "services.enrich.work:prepare"
@@ -21,6 +21,7 @@ class Analysed:
     stored: ArticleStored
     enrichment: Enrichment
     signature: bytes | None  # MinHash, for the near-duplicate window and the enrichments row
+    failed: tuple[str, ...] = ()  # enrichers that raised on this article (their fields are missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,5 +38,8 @@ def prepare(item: tuple[bytes | None, int]) -> Analysed | Rejected:
         return Rejected("malformed_event", str(exc))
     if not isinstance(event, ArticleStored):
         return Rejected("malformed_event", f"{event.event} does not belong on articles:stored")
+    before = registry.failures()
     enrichment, signature = analyse(event.headline, event.body, event.published_at, max_chars=max_chars)
-    return Analysed(event, enrichment, dedup.to_bytes(signature) if signature is not None else None)
+    after = registry.failures()
+    failed = tuple(name for name, n in after.items() if n > before.get(name, 0))
+    return Analysed(event, enrichment, dedup.to_bytes(signature) if signature is not None else None, failed)
