@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
     b.set_defaults(func=cmd_bench)
     k = sub.add_parser("soak", help="run the pipeline for N minutes under random kills and hostile files; report")
-    k.add_argument("--minutes", type=float, required=True, help="how long the chaos lasts")
+    k.add_argument("--minutes", type=float, default=10.0, help="how long the chaos lasts (default 10)")
     k.add_argument("--kill-every", type=float, default=20.0, metavar="S", help="SIGKILL a service (default 20; 0: no)")
     k.add_argument("--hostile-every", type=float, default=5.0, metavar="S", help="a hostile input (default 5; 0: no)")
     k.add_argument("--rate", type=float, default=20.0, metavar="FILES_PER_S", help="good files a second (default 20)")

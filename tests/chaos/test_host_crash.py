@@ -10,7 +10,9 @@ redelivered articles stored and enriched again, and nothing emitted twice. On Re
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +45,17 @@ def test_redis_host_crash_loses_and_duplicates_nothing(chaos: Chaos, redis_kind:
 
     settled = settle(lambda: chaos.finished(len(texts)), 180)
     problems = exactly_once(chaos, texts)
+    logs = "".join(Path(p.log_path).read_text(errors="replace") for p in chaos.procs)  # type: ignore[attr-defined]
+    republished = sum(json.loads(line).get("files", 0) for line in logs.splitlines() if '"republishing"' in line)
+    figures = {
+        "redis": redis_kind,
+        "files": len(texts),
+        "aof_bytes_cut": cut,
+        "republished_files": republished,
+        "rows": chaos.count("articles"),
+        "enriched_events": chaos.xlen("enriched"),
+    }
+    print(json.dumps(figures))
     if not settled:
         problems.append(f"not quiet 180 s after the last crash: {chaos.state()}")
     assert not problems, f"{redis_kind}, {cut} AOF bytes cut per crash:\n" + "\n".join(problems)
