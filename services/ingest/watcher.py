@@ -53,6 +53,7 @@ MAX_AWAITING = 50_000  # files published and waiting for the store's receipt; in
 CONFIRM_EVERY_S = 0.2
 CONFIRM_CHUNK = 5_000  # receipts looked up per round (oldest first)
 LOSS_CHECK_S = 5.0  # an entry without a receipt this long is looked for on its stream (lost with Redis?)
+LOSS_CHECKS = 1_000  # entries looked for per round at most (a backlog while the store is down is long)
 SKIPPED_REMEMBERED = 10_000  # paths whose skip was logged (each is logged once)
 
 
@@ -114,6 +115,7 @@ class Watcher:
         self._awaiting: dict[str, Awaiting] = {}  # by the file's path in processing/
         self._claims: dict[Path, int] = {}  # claim folders in use -> files of theirs not yet archived
         self._ready: int = 0  # files settled and not yet published (for health)
+        self._confirm_from = 0  # where the next round of receipt lookups starts, when many wait
 
     def polling(self) -> bool:
         if self.settings.poll != "auto":
@@ -542,7 +544,7 @@ class Watcher:
 
     async def _confirm_round(self) -> None:
         now = time.monotonic()
-        batch = sorted(self._awaiting.values(), key=lambda a: a.checked_at)[:CONFIRM_CHUNK]
+        batch = self._next_to_confirm()
         look = [a for a in batch if a.receipt is None]
         if look:
             receipts = await self.ledger.receipts([a.ref for a in look])
@@ -550,7 +552,7 @@ class Watcher:
                 a.receipt = receipts.get(a.ref)
                 if a.receipt is not None:
                     a.confirmed_at = now
-            stale = [a for a in look if a.receipt is None and now - a.checked_at >= LOSS_CHECK_S]
+            stale = [a for a in look if a.receipt is None and now - a.checked_at >= LOSS_CHECK_S][:LOSS_CHECKS]
             if stale:
                 await self._republish_lost(stale, now)
         confirmed = [a for a in batch if a.receipt is not None and a.ref.entry_id != "legacy"]
@@ -558,6 +560,16 @@ class Watcher:
         durable += [a for a in batch if a.ref.entry_id == "legacy"]
         if durable:
             await self._archive(durable)
+
+    def _next_to_confirm(self) -> list[Awaiting]:
+        """Up to CONFIRM_CHUNK waiting files, oldest first, taking turns when more wait (a round
+        looks up each one's receipt: a long backlog is looked at a chunk at a time)."""
+        waiting = list(self._awaiting.values())
+        if len(waiting) <= CONFIRM_CHUNK:
+            return waiting
+        start = self._confirm_from % len(waiting)
+        self._confirm_from = start + CONFIRM_CHUNK
+        return (waiting + waiting)[start : start + CONFIRM_CHUNK]
 
     async def _republish_lost(self, stale: list[Awaiting], now: float) -> None:
         for a in stale:
