@@ -807,3 +807,34 @@ async def test_enrich_redelivery_re_emits_the_committed_enrichment_not_a_new_one
     assert enriched["enrichment"]["near_duplicate_of"] is None, "re-enriched instead of re-emitting the commit"
     assert enriched["enrichment"] == committed
     assert rig.rows("SELECT source_entry_id FROM enrichments") == [(entry_id,)]
+
+
+async def test_a_row_the_database_refuses_is_dead_lettered_at_once_and_the_batch_goes_on(rig: Rig) -> None:
+    """The database refuses one article's row (here a constraint a DBA added): the batch is split
+    until that entry is alone, it is dead-lettered as database_rejected with the database's
+    words on its first delivery, and the others of its batch are stored in the same delivery."""
+    forbidden = "Ministers Meet Over Trade Talks, Round 91"
+    with rig.engine.begin() as conn:
+        if rig.engine.dialect.name == "postgresql":
+            conn.execute(text(f"ALTER TABLE articles ADD CONSTRAINT no_round_91 CHECK (headline <> '{forbidden}')"))
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER no_round_91 BEFORE INSERT ON articles "
+                    f"WHEN NEW.headline = '{forbidden}' BEGIN SELECT RAISE(ABORT, 'no round 91'); END"
+                )
+            )
+    c = await rig.consumer("c1")
+    for n in (90, 91, 92, 93):
+        await rig.publish(discovered(article_text(n), f"round-{n}.txt"))
+
+    await c.handle(await rig.read(c))
+
+    [dead] = await rig.events(rig.streams.dead)
+    assert dead["reason"] == "database_rejected", dead
+    assert dead["source_name"] == "round-91.txt"
+    assert "IntegrityError" in dead["detail"]
+    stored = sorted(e["source_name"] for e in await rig.events(rig.streams.stored))
+    assert stored == ["round-90.txt", "round-92.txt", "round-93.txt"]
+    assert rig.count("articles") == 3
+    assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
