@@ -78,6 +78,7 @@ TRIM_STEP = 10_000  # entries deleted by one XTRIM call at most (then the next c
 FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
 FORGET_EVERY_S = 600
 RECEIPT_TTL_S = 30 * 24 * 3600  # receipts the watcher never collected (forged entries) expire
+RECREATE_GRACE_S = 3.0  # a replica that knows nothing lets the others recreate a lost group first
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -409,21 +410,44 @@ class GroupConsumer:
         return "0"
 
     async def recreate_group(self) -> None:
-        """The group is gone (NOGROUP): create it again, no later than what we know is finished."""
+        """The group is gone (NOGROUP): create it again, no later than what we know is finished.
+
+        Every replica meets the NOGROUP; the first creates the group, from where it knows all
+        before is finished. The others only move it back if they hold entries it would skip (their
+        commits now fail the ownership check: the entries must be read again). A replica that has
+        read nothing yet knows nothing: it gives the others a moment, and creates the group from
+        the start of the stream only if none did (no loss; what was done is emitted again)."""
         async with self._group_lock:
-            start = "0" if await self._stream_is_empty() else self._resume_after()
+            if await self._group_last_delivered() is not None:
+                await self._rewind_for_held()
+                return
+            if await self._stream_is_empty():
+                start = "0"
+            elif self._held or self._last_read is not None:
+                start = self._resume_after()
+            else:
+                await pause(self.stopping, RECREATE_GRACE_S)
+                if await self._group_last_delivered() is not None:
+                    return
+                start = "0"
             try:
                 await self.redis.xgroup_create(self.stream, self.group, id=start, mkstream=True)
             except ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
-                # Recreated by another replica meanwhile: never later than what we have not finished.
-                last = await self._group_last_delivered()
-                if last is not None and entry_id_tuple(start) < last:
-                    await self.redis.xgroup_setid(self.stream, self.group, start)
-                    self.log.warning("group_rewound", stream=self.stream, group=self.group, to=start)
+                await self._rewind_for_held()
                 return
             self.log.warning("group_recreated", stream=self.stream, group=self.group, after=start)
+
+    async def _rewind_for_held(self) -> None:
+        """The group exists again: make sure it delivers anew the entries this consumer still holds."""
+        if not self._held:
+            return
+        start = self._resume_after()
+        last = await self._group_last_delivered()
+        if last is not None and entry_id_tuple(start) < last:
+            await self.redis.xgroup_setid(self.stream, self.group, start)
+            self.log.warning("group_rewound", stream=self.stream, group=self.group, to=start)
 
     async def _stream_is_empty(self) -> bool:
         try:
@@ -442,25 +466,32 @@ class GroupConsumer:
                 return entry_id_tuple(g["last-delivered-id"])
         return None
 
-    async def _keep_subscriber_running(self) -> None:
-        """FastStream stops a subscriber whose group vanished: bring the group back and restart it."""
-        sub = self._subscriber
-        if sub is None or sub.running or self.stopping.is_set():
-            return
-        await self.recreate_group()
-        await sub.start()
-        self.log.warning("subscriber_restarted", stream=self.stream, group=self.group)
+    async def watch_subscriber_forever(self) -> None:
+        """FastStream stops a subscriber whose group vanished: bring the group back and restart it.
+        Checked twice a second, so every replica notices within the grace a replica that knows
+        nothing gives the others (RECREATE_GRACE_S)."""
+        while not await pause(self.stopping, 0.5):
+            sub = self._subscriber
+            if sub is None or sub.running:
+                continue
+            try:
+                await self.recreate_group()
+                await sub.start()
+            except Exception as exc:  # noqa: BLE001 - Redis away: tried again in half a second
+                self.log.warning("subscriber_restart_failed", error=one_line(exc))
+                await pause(self.stopping, 2.0)
+                continue
+            self.log.warning("subscriber_restarted", stream=self.stream, group=self.group)
 
     # -- reclaiming --------------------------------------------------------------------------
     async def reclaim_forever(self) -> None:
-        """Take over entries left pending by consumers that died (idle for claim_idle_ms); keep the
-        subscriber running; trim and tidy now and then. Nothing one round meets ends the loop."""
+        """Take over entries left pending by consumers that died (idle for claim_idle_ms); trim and
+        tidy now and then. Nothing one round meets ends the loop."""
         start = "0-0"
         next_forget = time.monotonic() + 60
         next_trim = time.monotonic() + 5
         while not self.stopping.is_set():
             try:
-                await self._keep_subscriber_running()
                 start = await self._reclaim_page(start)
                 if start != "0-0":
                     continue

@@ -35,22 +35,25 @@ async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asy
     # What this consumer name left pending before a restart goes first, before new reads.
     await consumer.drain_own_pending()
     await broker.start()
-    reclaim = asyncio.create_task(consumer.reclaim_forever(), name=f"reclaim-{consumer.group}")
+    tasks = [
+        asyncio.create_task(consumer.reclaim_forever(), name=f"reclaim-{consumer.group}"),
+        asyncio.create_task(consumer.watch_subscriber_forever(), name=f"subscriber-{consumer.group}"),
+    ]
     log.info("consumer_started", stream=consumer.stream, group=consumer.group, consumer=consumer.consumer)
     try:
-        done, _ = await asyncio.wait([reclaim, asyncio.create_task(stopping.wait())], return_when="FIRST_COMPLETED")
-        if reclaim in done and not stopping.is_set():
-            # reclaim_forever ends only at stop; anything else is a bug: bring the service down, loudly.
-            reclaim.result()
-            raise RuntimeError("the reclaim task ended while the service runs")
+        done, _ = await asyncio.wait([*tasks, asyncio.create_task(stopping.wait())], return_when="FIRST_COMPLETED")
+        for task in tasks:
+            if task in done and not stopping.is_set():
+                # They end only at stop; anything else is a bug: bring the service down, loudly.
+                task.result()
+                raise RuntimeError(f"the {task.get_name()} task ended while the service runs")
     finally:
         stopping.set()
         await broker.stop()
         await consumer.finish_in_flight()
-        try:
-            await asyncio.wait_for(reclaim, timeout=30)
-        except TimeoutError:
-            reclaim.cancel()
+        _, late = await asyncio.wait(tasks, timeout=30)
+        for task in late:
+            task.cancel()
         log.info("consumer_stopped", group=consumer.group)
 
 

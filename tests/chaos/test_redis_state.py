@@ -77,10 +77,18 @@ def test_redis_back_empty_files_flow_within_60s_or_health_turns_red(chaos: Chaos
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_destroyed_consumer_groups_are_recreated_and_nothing_is_duplicated(chaos: Chaos) -> None:
-    chaos.launch_all()
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_destroyed_consumer_groups_are_recreated_and_nothing_is_duplicated(chaos: Chaos, replicas: int) -> None:
+    """With the work done when the groups go (nothing in flight), nothing is emitted twice, however
+    many replicas recreate them: the first from what it finished, the others only if they hold
+    entries it would skip; one that read nothing never moves the group back to the start."""
+    # The default claim idle time, as in production (the tests' own is shorter).
+    chaos.launch_all(NEWSWIRE_CLAIM_IDLE_MS="30000")
+    for service in ("store", "enrich")[: 2 * (replicas - 1)]:
+        chaos.start(service, env=chaos.service_env(service, NEWSWIRE_CLAIM_IDLE_MS="30000"), name=f"{service}-2")
     before = _drop_batch(chaos, "before", 21_000)
     chaos.wait(lambda: _flowed(chaos, before), "the first files enriched")
+    settle(lambda: chaos.finished(FILES), 30)
 
     chaos.redis.xgroup_destroy(chaos.stream("raw"), "store")
     chaos.redis.xgroup_destroy(chaos.stream("stored"), "enrich")
