@@ -77,7 +77,7 @@ TRIM_EVERY_S = 60  # how often the streams this consumer looks after are trimmed
 TRIM_STEP = 10_000  # entries deleted by one XTRIM call at most (then the next call)
 FORGET_IDLE_MS = 3_600_000  # a consumer silent this long, holding nothing, is removed from the group
 FORGET_EVERY_S = 600
-RECEIPT_TTL_S = 30 * 24 * 3600  # receipts the watcher never collected (forged entries) expire
+MARKER_TTL_NO_RETENTION_S = 7 * 24 * 3600  # how long markers live where streams are never trimmed
 RECREATE_GRACE_S = 3.0  # a replica that knows nothing lets the others recreate a lost group first
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -117,23 +117,26 @@ def rejection_reason(exc: BaseException) -> str:
     return "processing_failed"
 
 
-# KEYS: source stream, then output streams. ARGV: group, consumer, receipt prefix ("" for none),
-# receipt ttl, entry count, then per entry: id, receipt ("" for none), number of outputs, and per
-# output: KEYS index, payload.
+# KEYS: source stream, then output streams. ARGV: group, consumer, marker prefix ("" for none),
+# marker ttl, entry count, then per entry: id, marker value, number of outputs, and per output:
+# KEYS index, payload. With markers, an entry whose marker exists has had its events emitted
+# already (it is read again: its group was lost and recreated behind it): acknowledged only.
 _COMMIT = """
-local src, group, consumer, receipts, ttl = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local src, group, consumer, markers, ttl = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local n, i, committed = tonumber(ARGV[5]), 6, 0
 for _ = 1, n do
-  local id, receipt, nout = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local id, mark, nout = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   i = i + 3
   if #redis.call('XPENDING', src, group, id, id, 1, consumer) == 1 then
-    for o = 0, nout - 1 do
-      redis.call('XADD', KEYS[tonumber(ARGV[i + 2 * o])], '*', '__data__', ARGV[i + 2 * o + 1])
+    if markers == '' or redis.call('EXISTS', markers .. id) == 0 then
+      for o = 0, nout - 1 do
+        redis.call('XADD', KEYS[tonumber(ARGV[i + 2 * o])], '*', '__data__', ARGV[i + 2 * o + 1])
+      end
+      if markers ~= '' then
+        redis.call('SET', markers .. id, mark, 'EX', ttl)
+      end
     end
     redis.call('XACK', src, group, id)
-    if receipts ~= '' and receipt ~= '' then
-      redis.call('SET', receipts .. id, receipt, 'EX', ttl)
-    end
     committed = committed + 1
   end
   i = i + 2 * nout
@@ -162,16 +165,30 @@ class _Call:
 
 
 class Committer:
-    """Emit each entry's events and ack it, atomically, for the entries this consumer still owns;
-    with ``receipts`` set, also leave ``<receipts><entry id>`` saying how the entry ended ("ok", or
-    the dead letter's JSON) for the watcher, which archives a file only once it has its receipt."""
+    """Emit each entry's events and ack it, atomically, for the entries this consumer still owns.
+
+    With ``markers``, each committed entry also leaves ``<markers><entry id>``, set in the same
+    atomic step as its events and lost with them (a Redis host crash loses both or neither): an
+    entry read again whose marker exists is acknowledged without emitting twice. For the store the
+    marker is the file's receipt ("ok", or the dead letter's JSON): the watcher archives a file
+    once it has one (services.ingest.ledger). Markers live as long as the entries they stand for
+    may be read again: the stream retention and an hour (a week without retention)."""
 
     def __init__(
-        self, redis: aioredis.Redis, *, stream: str, group: str, consumer: str, dead: str, receipts: str | None
+        self,
+        redis: aioredis.Redis,
+        *,
+        stream: str,
+        group: str,
+        consumer: str,
+        dead: str,
+        markers: str | None,
+        marker_ttl_s: int,
     ) -> None:
         self._script = redis.register_script(_COMMIT)
         self.stream, self.group, self.consumer, self.dead = stream, group, consumer, dead
-        self.receipts = receipts or ""
+        self.markers = markers or ""
+        self.marker_ttl_s = marker_ttl_s
 
     def prepare(self, out: Sequence[Outbound], ack_ids: Sequence[str]) -> _Call:
         keys = [self.stream]
@@ -182,11 +199,16 @@ class Committer:
             if o.stream not in index:
                 keys.append(o.stream)
                 index[o.stream] = len(keys)
-        args: list[str | bytes] = [self.group, self.consumer, self.receipts, str(RECEIPT_TTL_S), str(len(per_entry))]
+        args: list[str | bytes] = [
+            self.group,
+            self.consumer,
+            self.markers,
+            str(self.marker_ttl_s),
+            str(len(per_entry)),
+        ]
         for entry_id, outs in per_entry.items():
             dead = next((o.fields[DATA_FIELD] for o in outs if o.stream == self.dead), None)
-            receipt: bytes | str = (dead or b"ok") if self.receipts else ""
-            args += [entry_id, receipt, str(len(outs))]
+            args += [entry_id, dead or b"ok", str(len(outs))]
             for o in outs:
                 args += [str(index[o.stream]), o.fields[DATA_FIELD]]
         return _Call(keys, args, len(per_entry))
@@ -211,7 +233,7 @@ class GroupConsumer:
         stopping: asyncio.Event,
         log: Any,
         trim: Sequence[str] = (),
-        receipts: str | None = None,
+        markers: str | None = None,
     ) -> None:
         # redis-py types replies as unions of every shape a server might send; Any at this edge.
         self.redis: Any = redis
@@ -226,7 +248,16 @@ class GroupConsumer:
         self.log = log
         self.trim = tuple(trim)  # streams to trim (see trim_streams)
         self.progress = Progress(options.stall_s)
-        self.committer = Committer(redis, stream=stream, group=group, consumer=consumer, dead=dead, receipts=receipts)
+        retention_s = options.retention_ms // 1000
+        self.committer = Committer(
+            redis,
+            stream=stream,
+            group=group,
+            consumer=consumer,
+            dead=dead,
+            markers=markers,
+            marker_ttl_s=retention_s + 3600 if retention_s > 0 else MARKER_TTL_NO_RETENTION_S,
+        )
         self._refresh = redis.register_script(_REFRESH)
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._in_flight: set[asyncio.Task[None]] = set()

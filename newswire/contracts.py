@@ -28,6 +28,7 @@ ENRICHED = "articles:enriched"
 DEAD = "articles:dead"
 STREAMS = (RAW, STORED, ENRICHED, DEAD)
 RECEIPTS = "articles:raw:receipt:"
+EMITTED = "articles:stored:emitted:"
 GROUP_STORE = "store"
 GROUP_ENRICH = "enrich"
 
@@ -43,10 +44,12 @@ class Streams:
     # The store's receipt for an articles:raw entry (``<receipts><entry id>``), set in the same atomic
     # step as its ack: the watcher archives a file only once its entry has one (see services.ingest).
     receipts: str = RECEIPTS
+    # Enrich's marker for an articles:stored entry whose enriched event it emitted (newswire.consumer.Committer).
+    emitted: str = EMITTED
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Streams:
-        return cls(*(prefix + name for name in (*STREAMS, RECEIPTS)))
+        return cls(*(prefix + name for name in (*STREAMS, RECEIPTS, EMITTED)))
 
 
 SCHEMA_VERSION = 3  # 3 added enrichment.truncated and enrichment.analysed_chars

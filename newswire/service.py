@@ -70,11 +70,11 @@ async def run_consumer_service(
     stopping: asyncio.Event,
     log: Any,
     health: list[Check] | None = None,
-    receipts: str | None = None,
+    markers: str | None = None,
 ) -> None:
     """Open the database, Redis and the worker pool (running ``work``, "module:function"), then
     consume ``stream`` as ``group`` until stopping is set (and trim the streams in ``trim``: see
-    GroupConsumer.trim_streams)."""
+    GroupConsumer.trim_streams). ``markers``: the key prefix of the emission markers (Committer)."""
     engine = await open_database(settings.resolved_database_url, timeout_s=settings.connect_timeout_s)
     redis = await connect(redis_url, settings.connect_timeout_s)
     options = Options(
@@ -105,7 +105,7 @@ async def run_consumer_service(
             stopping=stopping,
             log=log,
             trim=trim,
-            receipts=receipts,
+            markers=markers,
         )
         if health is not None:
             health.append(consumer.health_problem)

@@ -69,4 +69,5 @@ async def run(
         stopping=stopping,
         log=log,
         health=health,
+        markers=streams.emitted,  # a stored entry read again after a lost group is not emitted twice
     )

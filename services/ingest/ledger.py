@@ -17,9 +17,11 @@ until its entry is confirmed:
   nothing to wait for.
 
 Then the file is archived (done/, error/, deleted or kept, by the receipt and NEWSWIRE_DONE_POLICY)
-and its receipt and ledger field are removed. An entry that is gone without a receipt (Redis lost
-its last second of writes, or came back empty) is published again under the same correlation id,
-so the store recognises the file and emits its article again if it stored it already.
+and its ledger field removed (the receipt expires with the stream's retention: it is also the
+store's marker that the entry's events were emitted, newswire.consumer.Committer). An entry that
+is gone without a receipt (Redis lost its last second of writes, or came back empty) is published
+again under the same correlation id, so the store recognises the file and emits its article again
+if it stored it already.
 """
 
 from __future__ import annotations
@@ -157,15 +159,11 @@ class Ledger:
             replies = await pipe.execute()
         return {i for i, rows in zip(ids, replies, strict=True) if rows}
 
-    async def forget(self, claim_id: str, relatives: list[str], refs: list[Ref]) -> None:
-        """The files are archived: drop their ledger fields and receipts."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            if relatives:
-                pipe.hdel(self.key(claim_id), *[os.fsencode(r) for r in relatives])
-            receipts = [self.streams.receipts + r.entry_id for r in refs if r.kind == "raw"]
-            if receipts:
-                pipe.delete(*receipts)
-            await pipe.execute()
+    async def forget(self, claim_id: str, relatives: list[str]) -> None:
+        """The files are archived: drop their ledger fields. Their receipts stay until they expire:
+        they are also the store's markers that an entry read again has been emitted already."""
+        if relatives:
+            await self.redis.hdel(self.key(claim_id), *[os.fsencode(r) for r in relatives])
 
     async def forget_claim(self, claim_id: str) -> None:
         await self.redis.delete(self.key(claim_id), self.legacy_prefix + claim_id)

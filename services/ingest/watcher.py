@@ -621,7 +621,7 @@ class Watcher:
         for a, _ok in results:
             by_claim.setdefault(a.claimed.claim_dir, []).append(a)
         for claim_dir, group in by_claim.items():
-            await self.ledger.forget(claim_dir.name, [a.claimed.relative for a in group], [a.ref for a in group])
+            await self.ledger.forget(claim_dir.name, [a.claimed.relative for a in group])
             left = self._claims.get(claim_dir, 0) - len(group)
             if left > 0:
                 self._claims[claim_dir] = left

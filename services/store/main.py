@@ -40,5 +40,5 @@ async def run(
         stopping=stopping,
         log=log,
         health=health,
-        receipts=streams.receipts,  # the watcher archives a file once the store has its receipt
+        markers=streams.receipts,  # the file's receipt: the watcher archives a file once it has one
     )

@@ -77,11 +77,14 @@ def test_redis_back_empty_files_flow_within_60s_or_health_turns_red(chaos: Chaos
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("replicas", [1, 2])
-def test_destroyed_consumer_groups_are_recreated_and_nothing_is_duplicated(chaos: Chaos, replicas: int) -> None:
+@pytest.mark.parametrize(("replicas", "restarted"), [(1, False), (2, False), (2, True)])
+def test_destroyed_consumer_groups_are_recreated_and_nothing_is_duplicated(
+    chaos: Chaos, replicas: int, restarted: bool
+) -> None:
     """With the work done when the groups go (nothing in flight), nothing is emitted twice, however
     many replicas recreate them: the first from what it finished, the others only if they hold
-    entries it would skip; one that read nothing never moves the group back to the start."""
+    entries it would skip. Consumers restarted since know nothing: they recreate the groups from
+    the start of the streams, and the markers each emission left keep them from emitting again."""
     # The default claim idle time, as in production (the tests' own is shorter).
     chaos.launch_all(NEWSWIRE_CLAIM_IDLE_MS="30000")
     for service in ("store", "enrich")[: 2 * (replicas - 1)]:
@@ -89,6 +92,10 @@ def test_destroyed_consumer_groups_are_recreated_and_nothing_is_duplicated(chaos
     before = _drop_batch(chaos, "before", 21_000)
     chaos.wait(lambda: _flowed(chaos, before), "the first files enriched")
     settle(lambda: chaos.finished(FILES), 30)
+    if restarted:
+        for service in ("store", "enrich"):
+            chaos.kill(service)
+            chaos.launch(service)
 
     chaos.redis.xgroup_destroy(chaos.stream("raw"), "store")
     chaos.redis.xgroup_destroy(chaos.stream("stored"), "enrich")

@@ -130,7 +130,7 @@ class Rig:
             options=Options(batch_size=batch_size, claim_idle_ms=claim_idle_ms, max_deliveries=max_deliveries),
             stopping=stopping,
             log=LOG.bind(consumer=name),
-            receipts=self.streams.receipts if stage == "store" else None,
+            markers=self.streams.receipts if stage == "store" else self.streams.emitted,
         )
         await c.setup()
         return c
@@ -838,3 +838,31 @@ async def test_a_row_the_database_refuses_is_dead_lettered_at_once_and_the_batch
     assert stored == ["round-90.txt", "round-92.txt", "round-93.txt"]
     assert rig.count("articles") == 3
     assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
+
+
+@pytest.mark.parametrize("stage", ["store", "enrich"])
+async def test_entries_read_again_after_their_group_was_recreated_from_the_start_emit_nothing_twice(
+    rig: Rig, stage: str
+) -> None:
+    """The group is lost and recreated from the start of the stream (by a replica that knew
+    nothing): every entry is delivered again. The markers the commit left with each emission say
+    it happened, so the entries are acknowledged without a second event."""
+    for n in range(3):
+        await rig.publish(discovered(article_text(100 + n), f"again-{n}.txt"))
+    if stage == "enrich":
+        store = await rig.consumer("store-1")
+        await store.handle(await rig.read(store))
+    c = await rig.consumer("c1", stage=stage)
+    out_stream = rig.streams.stored if stage == "store" else rig.streams.enriched
+    await c.handle(await rig.read(c))
+    emitted = await rig.xlen(out_stream)
+    assert emitted == 3
+
+    await rig.redis.xgroup_destroy(c.stream, c.group)
+    await rig.redis.xgroup_create(c.stream, c.group, id="0")
+    again = await rig.read(c)
+    assert len(again) == 3
+    await c.handle(again)
+
+    assert await rig.xlen(out_stream) == emitted
+    assert await rig.pending(c.stream, c.group) == 0
