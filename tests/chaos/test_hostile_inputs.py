@@ -204,6 +204,7 @@ def _file_problems(
         if outcome not in ("processed", "rejected") or (item.expect == "rejected" and outcome != "rejected"):
             problems.append(f"{item.kind}: {outcome} (expected {item.expect})")
         took = {s: round(t, 1) for s, t in streams.stage_times(_stem(item.name), dropped_at[item.kind]).items()}
+        print(json.dumps({"kind": item.kind, "outcome": outcome, "seconds_per_stage": took}))
         if any(t > STAGE_BUDGET_S for t in took.values()):
             problems.append(f"{item.kind}: seconds per stage {took} (budget {STAGE_BUDGET_S} s)")
     return problems
