@@ -30,6 +30,8 @@ RUN uv sync --locked --no-dev --no-install-project
 # copies only the venv, not the sources.
 COPY newswire ./newswire
 COPY services ./services
+COPY newswire_cli ./newswire_cli
+COPY newswire_tools ./newswire_tools
 RUN uv sync --locked --no-dev --no-editable
 
 

@@ -80,7 +80,7 @@ def main() -> None:
     else:
         subprocess.run([uv, "run", "--locked", "ruff", "check", "."], cwd=ROOT, check=True)
         subprocess.run([uv, "run", "--locked", "ruff", "format", "--check", "."], cwd=ROOT, check=True)
-        _exec(uv, "mypy", "newswire", "services")
+        _exec(uv, "mypy", "newswire", "services", "newswire_cli", "newswire_tools")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire import hostile
+from newswire_tools import hostile
 from tests.support import Pipeline, drop, wait_for
 
 GOOD = 100

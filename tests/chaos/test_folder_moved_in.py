@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from newswire.hostile import folder_moved_in, good_article
+from newswire_tools.hostile import folder_moved_in, good_article
 from tests.chaos.conftest import Chaos, scaled
 
 N = scaled(3000)

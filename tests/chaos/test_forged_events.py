@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from newswire.contracts import ArticleDiscovered, ArticleStored, content_hash, new_correlation_id
-from newswire.hostile import good_article
+from newswire_tools.hostile import good_article
 from tests.chaos.conftest import Chaos, settle
 from tests.support import drop
 

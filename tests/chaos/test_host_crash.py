@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.hostile import good_article
+from newswire_tools.hostile import good_article
 from tests.chaos.conftest import Chaos, Dropper, exactly_once, scaled, settle
 
 ROUNDS = 3

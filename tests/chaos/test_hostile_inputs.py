@@ -1,6 +1,6 @@
 """Hostile inputs dropped among 100 good articles: none stalls, crashes, escapes or is lost.
 
-One of each kind of newswire.hostile, among 100 good articles and a folder of good ones
+One of each kind of newswire_tools.hostile, among 100 good articles and a folder of good ones
 moved in whole. The good ones are enriched within 30 s. Each hostile file is processed
 (enriched, possibly truncated, saying so) or rejected (error folder with its .error.json,
 and articles:dead with a reason), as its kind allows; FIFOs, sockets, links and files too
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from newswire import hostile
 from newswire.contracts import content_hash
+from newswire_tools import hostile
 from tests.chaos.conftest import SERVICES, Chaos, HeartbeatWatch, files_under, settle
 from tests.support import drop
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.hostile import good_article
+from newswire_tools.hostile import good_article
 from tests.chaos.conftest import Chaos, exactly_once, scaled, settle
 from tests.support import drop
 

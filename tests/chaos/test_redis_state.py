@@ -13,7 +13,7 @@ import time
 import pytest
 
 from newswire.contracts import content_hash
-from newswire.hostile import good_article
+from newswire_tools.hostile import good_article
 from tests.chaos.conftest import Chaos, exactly_once, settle
 from tests.support import drop
 

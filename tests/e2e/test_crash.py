@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newswire.contracts import content_hash
-from newswire.corpus import article
+from newswire_tools.corpus import article
 from tests.support import Pipeline, drop, wait_for
 
 N = 3000

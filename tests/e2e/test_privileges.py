@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from newswire.embedded import running_url
+from newswire_cli.embedded import running_url
 from tests.support import NEWSWIRE, drop, wait_for
 
 STARTED = "Ctrl-C stops cleanly."

@@ -78,7 +78,7 @@ def test_streams_are_trimmed_once_acknowledged_and_a_subscribers_group_keeps_its
     The database keeps every article."""
     import random
 
-    from newswire.corpus import article
+    from newswire_tools.corpus import article
 
     enriched = f"{pipeline.prefix}articles:enriched"
     pipeline.redis.xgroup_create(enriched, "my-app", id="0", mkstream=True)

@@ -10,7 +10,7 @@ Each run, in a temporary folder:
    NEWSWIRE_SETTLE_S=0 (the files arrive by rename). Ready means: each process's heartbeat file exists,
    both consumer groups have their consumer, and one probe article went all the way to articles:enriched
    (which proves the watcher is watching and warms every stage up).
-3. N synthetic articles (newswire.corpus, generated once, hard-linked per run) are read once (so each
+3. N synthetic articles (newswire_tools.corpus, generated once, hard-linked per run) are read once (so each
    measurement starts with them in the page cache, as freshly dropped files are) and renamed into the inbox.
    Each stage's rate is read off its output stream: entries between its first and its last entry id
    (Redis stamps ids with its clock in ms), so every stage reports its own rate. A stage cannot outrun
@@ -24,7 +24,7 @@ Each run, in a temporary folder:
    the stage's own throughput.
 6. The floor (bench/floor.py: the same three stages with nothing but redis-py and sqlite3) on a copy of
    the same articles, on a Redis database number nothing else uses; then its watcher alone and its
-   store stage alone (newswire.bench_floor). Ratios are newswire / floor within the run, against the
+   store stage alone (newswire_tools.bench_floor). Ratios are newswire / floor within the run, against the
    floor's end-to-end figure (what floor.py reports) and, for the stages alone, against the same floor
    stage alone too; the table shows the median of each figure over the runs.
 
@@ -56,9 +56,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis
 
 from newswire.contracts import Streams
-from newswire.corpus import article, write_corpus
 from newswire.redisio import redact
 from newswire.text import one_line
+from newswire_tools.corpus import article, write_corpus
+from newswire_tools.server import ServerFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLOOR = ROOT.parent / "shared" / "bench" / "floor.py"
@@ -75,7 +76,7 @@ class BenchError(Exception):
     """The benchmark could not measure; the message says what went wrong."""
 
 
-def run_bench(args: argparse.Namespace) -> int:
+def run_bench(args: argparse.Namespace, *, embedded: ServerFactory) -> int:
     n, runs = int(args.articles), int(args.runs)
     if n < 1 or runs < 1:
         print("newswire bench: error: -n and --runs must be at least 1", file=sys.stderr)
@@ -89,7 +90,7 @@ def run_bench(args: argparse.Namespace) -> int:
         corpus = write_corpus(work / "corpus", n)
         results = []
         for k in range(1, runs + 1):
-            results.append(_one_run(work / f"run-{k}", corpus, floor, enrich_variant))
+            results.append(_one_run(work / f"run-{k}", corpus, floor, enrich_variant, embedded))
             _say(f"run {k}/{runs}: " + _run_summary(results[-1]))
         report = _report(n, results, floor, floor_note, enrich_variant)
         report["enricher_ms"] = _enricher_ms(corpus)
@@ -136,9 +137,11 @@ def _say(text: str) -> None:
 # -- one run ------------------------------------------------------------------------------------
 
 
-def _one_run(folder: Path, corpus: list[Path], floor: Path | None, enrich_variant: int) -> dict[str, Any]:
+def _one_run(
+    folder: Path, corpus: list[Path], floor: Path | None, enrich_variant: int, embedded: ServerFactory
+) -> dict[str, Any]:
     folder.mkdir(parents=True)
-    with _redis_server(folder) as (url, floor_url):
+    with _redis_server(folder, embedded) as (url, floor_url):
         result: dict[str, Any] = {
             "redis": redact(url),
             "redis_kind": "external" if os.environ.get("NEWSWIRE_REDIS_URL") else "embedded",
@@ -158,15 +161,13 @@ def _one_run(folder: Path, corpus: list[Path], floor: Path | None, enrich_varian
 
 
 @contextmanager
-def _redis_server(folder: Path) -> Iterator[tuple[str, str]]:
+def _redis_server(folder: Path, embedded: ServerFactory) -> Iterator[tuple[str, str]]:
     """(newswire's URL, the floor's URL): NEWSWIRE_REDIS_URL, else an embedded server of this run's own."""
     url = os.environ.get("NEWSWIRE_REDIS_URL")
     if url:
         yield url, os.environ.get("NEWSWIRE_BENCH_FLOOR_REDIS_URL") or _unused_db(url)
         return
-    from newswire.embedded import EmbeddedRedis
-
-    server = EmbeddedRedis(folder / "embedded")
+    server = embedded(folder / "embedded")
     try:
         url = server.start()
         yield url, _with_db(url, 1)
@@ -203,7 +204,7 @@ def _with_db(url: str, db: int) -> str:
 
 def _newswire_command() -> list[str]:
     script = Path(sys.executable).parent / "newswire"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "newswire.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "newswire_cli"]
 
 
 @dataclass
@@ -578,11 +579,11 @@ def _measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> d
 
 
 def _measure_floor_alone(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
-    """The floor's watcher alone, then its store stage alone (newswire.bench_floor)."""
+    """The floor's watcher alone, then its store stage alone (newswire_tools.bench_floor)."""
     inbox = folder / "inbox"
     _warm(_copy_all(corpus, inbox))
     proc = subprocess.run(
-        [sys.executable, "-m", "newswire.bench_floor", str(floor), url, str(inbox), str(folder / "floor.db")],
+        [sys.executable, "-m", "newswire_tools.bench_floor", str(floor), url, str(inbox), str(folder / "floor.db")],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

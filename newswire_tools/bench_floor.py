@@ -1,6 +1,6 @@
 """The floor's own stages one at a time, for `newswire bench` (run in a process of its own).
 
-    python -m newswire.bench_floor FLOOR_PY REDIS_URL INBOX DB_FILE
+    python -m newswire_tools.bench_floor FLOOR_PY REDIS_URL INBOX DB_FILE
 
 Imports the floor script (bench/floor.py) and runs its `watcher` alone until the raw stream
 holds every article, then its `store_stage` alone on that full stream until the stored stream
@@ -23,7 +23,7 @@ from typing import Any
 
 import redis
 
-from newswire.bench import _stream_rate  # the same reading as newswire's stages
+from newswire_tools.bench import _stream_rate  # the same reading as newswire's stages
 
 TIMEOUT_S = 600.0
 

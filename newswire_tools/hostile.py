@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from newswire.corpus import article
+from newswire_tools.corpus import article
 
 Expect = Literal["rejected", "either", "skipped"]
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # NEWSWIRE_MAX_FILE_BYTES's default

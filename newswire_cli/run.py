@@ -1,88 +1,23 @@
-"""The `newswire` command: up, ingest, store, enrich, tail, bench."""
+"""Running services: one (`newswire ingest|store|enrich`) or all three (`newswire up`), supervised."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import fcntl
-import json
 import os
 import signal
 import sys
 from collections.abc import Coroutine
-from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
 import structlog
 
 from newswire import __version__, logs
-from newswire.redaction import redact_text, redact_url
+from newswire.redaction import redact_url
 from newswire.redisio import redact
 from newswire.settings import CommonSettings, ConfigError, apply_umask, load
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"newswire: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="newswire", description="Article files in, enriched events out.")
-    p.add_argument("--version", action="version", version=f"newswire {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser(
-        "up", help="run ingest, store and enrich in one process (embedded Redis unless NEWSWIRE_REDIS_URL)"
-    ).set_defaults(func=cmd_up)
-    for name, text in (
-        ("ingest", "watch the inbox and publish new files"),
-        ("store", "parse and persist (group store)"),
-        ("enrich", "enrich and emit (group enrich)"),
-    ):
-        sub.add_parser(name, help=text).set_defaults(func=cmd_service, service=name)
-    h = sub.add_parser("health", help="exit 0 if this container's service is alive (for healthchecks)")
-    h.add_argument("--max-age", type=float, default=30.0, help="seconds since the last heartbeat (default 30)")
-    h.set_defaults(func=cmd_health)
-    b = sub.add_parser("bench", help="end-to-end benchmark against the plain redis-py + sqlite3 floor")
-    b.add_argument("-n", "--articles", type=int, default=20_000, help="synthetic articles (default 20000)")
-    b.add_argument("--runs", type=int, default=3, help="repetitions; medians are reported (default 3)")
-    b.add_argument("--floor", default=None, help="path of floor.py (default: ../shared/bench/floor.py if present)")
-    b.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
-    b.set_defaults(func=cmd_bench)
-    k = sub.add_parser("soak", help="run the pipeline for N minutes under random kills and hostile files; report")
-    k.add_argument("--minutes", type=float, default=10.0, help="how long the chaos lasts (default 10)")
-    k.add_argument("--kill-every", type=float, default=20.0, metavar="S", help="SIGKILL a service (default 20; 0: no)")
-    k.add_argument("--hostile-every", type=float, default=5.0, metavar="S", help="a hostile input (default 5; 0: no)")
-    k.add_argument("--rate", type=float, default=20.0, metavar="FILES_PER_S", help="good files a second (default 20)")
-    k.add_argument("--store", type=int, default=2, metavar="R", help="store processes (default 2)")
-    k.add_argument("--enrich", type=int, default=2, metavar="R", help="enrich processes (default 2)")
-    k.add_argument("--database-url", default=None, help="an empty database (default: SQLite in the run's folder)")
-    k.add_argument("--redis-url", default=None, help="use this Redis (default: a private server with AOF)")
-    k.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
-
-    def cmd_soak(args: argparse.Namespace) -> int:
-        from newswire.soak import run_soak
-
-        return run_soak(args)
-
-    k.set_defaults(func=cmd_soak)
-    t = sub.add_parser("tail", help="print a stream's events as JSON lines")
-    t.add_argument("stream", nargs="?", default="articles:enriched")
-    t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
-    t.add_argument("--from-start", action="store_true", help="print the whole stream first")
-    t.add_argument("--no-follow", action="store_true", help="exit after printing what is there")
-    t.set_defaults(func=cmd_tail)
-    return p
-
-
-# -- running services ---------------------------------------------------------------------------
 
 
 def _settings_for(service: str) -> Any:
@@ -143,7 +78,7 @@ def _lock_data_dir(common: CommonSettings) -> IO[str]:
 
 
 def cmd_up(_args: argparse.Namespace) -> int:
-    from newswire.embedded import EmbeddedRedis
+    from newswire_cli.embedded import EmbeddedRedis
     from services.enrich.main import run as run_enrich
     from services.ingest.main import run as run_ingest
     from services.store.main import run as run_store
@@ -192,7 +127,7 @@ def cmd_service(args: argparse.Namespace) -> int:
         _check_inbox(settings)
     else:
         _check_database(settings.resolved_database_url, settings.connect_timeout_s)
-    redis_url = _redis_url(settings)
+    redis_url = redis_url_of(settings)
     _check_redis(redis_url, settings.connect_timeout_s)
     run = _service_runner(args.service)
     return _run(
@@ -217,8 +152,8 @@ def _service_runner(name: str) -> Any:
     return run_enrich
 
 
-def _redis_url(settings: CommonSettings) -> str:
-    from newswire.embedded import running_url
+def redis_url_of(settings: CommonSettings) -> str:
+    from newswire_cli.embedded import running_url
 
     url = settings.redis_url or running_url(settings.data_dir)
     if not url:
@@ -311,7 +246,7 @@ def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
     shown_db = store.resolved_database_url
     where = ""
     if embedded:
-        from newswire.embedded import URL_FILE
+        from newswire_cli.embedded import URL_FILE
 
         data = ingest.data_dir.resolve()
         where = f" (embedded; data in {data / 'redis'}; the URL with its password in {data / URL_FILE})"
@@ -336,73 +271,3 @@ def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
 
 def _redact_db(url: str) -> str:
     return redact_url(url)
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from newswire.bench import run_bench
-
-    return int(run_bench(args))
-
-
-# -- tail ---------------------------------------------------------------------------------------
-
-
-def cmd_tail(args: argparse.Namespace) -> int:
-    import redis
-
-    common = load(CommonSettings)
-    url = _redis_url(common)
-    try:
-        r: Any = redis.Redis.from_url(url, socket_timeout=None)  # Any: redis-py types replies as wide unions
-    except ValueError as exc:
-        raise ConfigError(f"NEWSWIRE_REDIS_URL: {redact_text(str(exc), url)}") from None
-    try:
-        last = _print_history(r, args)
-        while not args.no_follow:
-            for _name, entries in r.xread({args.stream: last}, block=5000, count=1000) or []:
-                last = _print_entries(entries) or last
-    except KeyboardInterrupt:
-        return 0
-    except BrokenPipeError:
-        with suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
-        return 0
-    # TypeError: an option in the URL the client does not know; ValueError (UnicodeError): a host
-    # name IDNA cannot encode. redis-py raises both at the first command.
-    except (redis.RedisError, TypeError, ValueError) as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ConfigError(f"NEWSWIRE_REDIS_URL: {redact(url)}: {redact_text(reason, url)}") from None
-    return 0
-
-
-def _print_history(r: Any, args: argparse.Namespace) -> str:
-    """Print what is there already (all, or the last -n); the id to follow from."""
-    if args.from_start:
-        last = "-"
-        while page := r.xrange(args.stream, min=last, count=1000):
-            last = "(" + (_print_entries(page) or "0-0")
-        return last.lstrip("(") if last != "-" else _last_id(r, args.stream)
-    recent = r.xrevrange(args.stream, count=args.lines) if args.lines > 0 else []
-    _print_entries(list(reversed(recent)))
-    return recent[0][0].decode() if recent else _last_id(r, args.stream)
-
-
-def _print_entries(entries: Any) -> str | None:
-    """Print entries as JSON lines; the id of the last one."""
-    from newswire.contracts import as_json
-
-    last = None
-    for entry_id, fields in entries:
-        sys.stdout.write(json.dumps(as_json(fields or {}), ensure_ascii=False) + "\n")
-        last = entry_id.decode()
-    sys.stdout.flush()
-    return last
-
-
-def _last_id(r: Any, stream: str) -> str:
-    newest = r.xrevrange(stream, count=1)
-    return newest[0][0].decode() if newest else "0-0"
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,7 +6,7 @@ of links dropped in the inbox: nothing may touch them) and a private Redis-compa
 with AOF (unless --redis-url: then a stream prefix of the run's own, deleted afterwards).
 
 ingest, R store and R enrich run as separate `newswire` processes. Good articles are dropped
-at a steady rate, a random hostile input (newswire.hostile) every --hostile-every seconds, and
+at a steady rate, a random hostile input (newswire_tools.hostile) every --hostile-every seconds, and
 a random service process is SIGKILLed and restarted every --kill-every seconds. Then the chaos
 stops, the run waits (at most QUIET_TIMEOUT_S) until nothing is pending, unread or in
 processing, stops the services and reports. Lost: a good file whose article has no row or no
@@ -38,8 +38,9 @@ from typing import Any
 import redis
 from sqlalchemy import create_engine, text
 
-from newswire import hostile
 from newswire.contracts import GROUP_ENRICH, GROUP_STORE, Streams, content_hash
+from newswire_tools import hostile
+from newswire_tools.server import ServerFactory
 
 QUIET_TIMEOUT_S = 300.0
 STARTED = {"ingest": '"watching"', "store": '"consumer_started"', "enrich": '"consumer_started"'}
@@ -65,14 +66,14 @@ class SoakError(Exception):
     """The soak could not run; the message says why."""
 
 
-def run_soak(args: argparse.Namespace) -> int:
+def run_soak(args: argparse.Namespace, *, embedded: ServerFactory) -> int:
     if args.minutes <= 0 or args.store < 1 or args.enrich < 1 or args.rate <= 0:
         print("newswire soak: error: --minutes, --rate, --store and --enrich must be positive", file=sys.stderr)
         return 2
     root = Path(tempfile.mkdtemp(prefix="newswire-soak-"))
     passed = False
     try:
-        with _redis(root, args.redis_url) as (url, prefix):
+        with _redis(root, args.redis_url, embedded) as (url, prefix):
             soak = Soak(root, url, prefix, args.database_url or f"sqlite:///{root / 'newswire.db'}")
             try:
                 report = soak.run(args)
@@ -94,7 +95,7 @@ def run_soak(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _redis(root: Path, url: str | None) -> Iterator[tuple[str, str]]:
+def _redis(root: Path, url: str | None, embedded: ServerFactory) -> Iterator[tuple[str, str]]:
     """(URL, stream prefix): --redis-url with a prefix of the run's own, or a private server with AOF."""
     if url:
         prefix = f"soak{uuid.uuid4().hex[:8]}:"
@@ -106,9 +107,7 @@ def _redis(root: Path, url: str | None) -> Iterator[tuple[str, str]]:
                 if keys:
                     r.delete(*keys)
         return
-    from newswire.embedded import EmbeddedRedis
-
-    server = EmbeddedRedis(root / "server")
+    server = embedded(root / "server")
     try:
         yield server.start(), ""
     finally:

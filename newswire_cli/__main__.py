@@ -1,0 +1,5 @@
+import sys
+
+from newswire_cli.main import main
+
+sys.exit(main())
