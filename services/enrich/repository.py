@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, select
 
 from newswire.contracts import ArticleStored, Enrichment
 from newswire.db.engine import JSONText, creators, first_per_key, insert_new, write_transaction
-from newswire.db.tables import ArticleRow, CountryMentionRow, EnrichmentRow, EntityMentionRow
-
-ARTICLES: Table = ArticleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
-ENRICHMENTS: Table = EnrichmentRow.__table__  # type: ignore[attr-defined]
-ENTITY_MENTIONS: Table = EntityMentionRow.__table__  # type: ignore[attr-defined]
-COUNTRY_MENTIONS: Table = CountryMentionRow.__table__  # type: ignore[attr-defined]
-SCALARS = (
-    "language",
-    "language_confidence",
-    "word_count",
-    "sentence_count",
-    "paragraph_count",
-    "reading_time_s",
-    "enricher_version",
+from newswire.db.tables import (
+    ARTICLES,
+    COUNTRY_MENTIONS,
+    ENRICHMENTS,
+    ENTITY_MENTIONS,
+    CountryMentionInsert,
+    EnrichmentInsert,
+    EntityMentionInsert,
 )
+
 NAME_MAX = 200
 
 
@@ -43,12 +37,18 @@ class SaveResult:
     unknown: list[Candidate]  # events of an article the database does not have (forged, or foreign)
 
 
-def enrichment_row(c: Candidate, now: datetime) -> dict[str, Any]:
+def enrichment_row(c: Candidate, now: datetime) -> EnrichmentInsert:
     e = c.enrichment
     dup = e.near_duplicate_of
     return {
         "article_id": c.stored.article_id,
-        **{k: getattr(e, k) for k in SCALARS},
+        "language": e.language,
+        "language_confidence": e.language_confidence,
+        "word_count": e.word_count,
+        "sentence_count": e.sentence_count,
+        "paragraph_count": e.paragraph_count,
+        "reading_time_s": e.reading_time_s,
+        "enricher_version": e.enricher_version,
         "tone": e.tone.tone if e.tone else None,
         "near_duplicate_of": dup.article_id if dup else None,
         "near_duplicate_similarity": dup.similarity if dup else None,
@@ -59,9 +59,9 @@ def enrichment_row(c: Candidate, now: datetime) -> dict[str, Any]:
     }
 
 
-def mention_rows(c: Candidate) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def mention_rows(c: Candidate) -> tuple[list[EntityMentionInsert], list[CountryMentionInsert]]:
     article_id = c.stored.article_id
-    entities: dict[tuple[str, str], dict[str, Any]] = {}
+    entities: dict[tuple[str, str], EntityMentionInsert] = {}
     groups = c.enrichment.entities
     for kind, found in (
         ("person", groups.persons),
@@ -82,7 +82,9 @@ def mention_rows(c: Candidate) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 },
             )
             row["count"] += entity.count
-    countries = [{"article_id": article_id, "country_code": m.code, "count": m.count} for m in c.enrichment.countries]
+    countries: list[CountryMentionInsert] = [
+        {"article_id": article_id, "country_code": m.code, "count": m.count} for m in c.enrichment.countries
+    ]
     return list(entities.values()), countries
 
 
@@ -123,8 +125,8 @@ class EnrichmentRepository:
             known = creators(conn, ARTICLES, "article_id", list(first))
             own = {k: c for k, c in first.items() if k in known and known[k] == c.stored.correlation_id}
             inserted = insert_new(conn, ENRICHMENTS, [enrichment_row(c, now) for c in own.values()], "article_id")
-            entity_rows: list[dict[str, Any]] = []
-            country_rows: list[dict[str, Any]] = []
+            entity_rows: list[EntityMentionInsert] = []
+            country_rows: list[CountryMentionInsert] = []
             for key in inserted:
                 e_rows, c_rows = mention_rows(own[key])
                 entity_rows.extend(e_rows)

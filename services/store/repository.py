@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine
 
 from newswire.db.engine import creators, first_per_key, insert_new, split_by_creator, write_transaction
-from newswire.db.tables import ArticleRow
+from newswire.db.tables import ARTICLES, ArticleInsert
 from services.store.work import Prepared
-
-ARTICLES: Table = ArticleRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,9 @@ class ArticleRepository:
     def save(self, batch: list[Candidate]) -> SaveResult:
         now = datetime.now(UTC)
         first = first_per_key(batch, _key)
-        rows = [{**c.prepared.row, "source_entry_id": c.entry_id, "stored_at": now} for c in first.values()]
+        rows: list[ArticleInsert] = [
+            {**c.prepared.row, "source_entry_id": c.entry_id, "stored_at": now} for c in first.values()
+        ]
         with write_transaction(self.engine) as conn:
             inserted = insert_new(conn, ARTICLES, rows, "article_id")
             existing = creators(conn, ARTICLES, "article_id", [k for k in first if k not in inserted])

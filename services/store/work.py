@@ -7,11 +7,14 @@ reason it cannot be stored. Nothing here touches Redis or the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newswire.contracts import ArticleDiscovered, ArticleStored, MalformedEvent, content_hash, decode_data
 from newswire.text import clean_optional, clean_text
 from services.store.parser import Rejection, parse
+
+if TYPE_CHECKING:  # the worker processes need not import SQLAlchemy: the row is a plain dict at run time
+    from newswire.db.tables import ArticleValues
 
 TARGET = "services.store.work:prepare"
 
@@ -24,7 +27,7 @@ class Prepared:
     article_id: str
     correlation_id: str
     source_name: str
-    row: dict[str, Any]
+    row: ArticleValues
     stored: bytes
 
 
@@ -48,7 +51,7 @@ def prepare(data: bytes | None) -> Prepared | Rejected:
     article_id = content_hash(event.text)
     correlation_id = clean_text(event.correlation_id)[:64]
     body = parsed.body
-    row: dict[str, Any] = {
+    row: ArticleValues = {
         "article_id": article_id,
         "headline": parsed.headline,
         "story_code": parsed.story_code,
