@@ -5,6 +5,8 @@ the line states one, or None when the line is not (only) a date. Ambiguous
 numeric dates (03/04/2021 could be either order) are None, never a guess.
 A line longer than 80 characters (blanks around it aside) is None at once, so every
 pattern here runs on at most 80 characters whatever line it is given.
+The words it knows (month and weekday names, filler words, zone names) are files in data/,
+read once at import; data/SOURCES.md says where each comes from.
 """
 
 from __future__ import annotations
@@ -12,208 +14,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from importlib import resources
 
-_MONTHS: dict[str, int] = {}
-for _num, _names in enumerate(
-    [
-        "january jan janvier janv janv. januar jän enero ene gennaio gen janeiro января январь янв",
-        "february feb february févr février fevrier fev februar febrero febbraio fevereiro февраля февраль фев",
-        "march mar mars märz maerz marzo março marco марта март мар",
-        "april apr avril avr abril aprile апреля апрель апр",
-        "may mai mayo maggio maio мая май",
-        "june jun juin juni junio giugno junho июня июнь июн",
-        "july jul juillet juil juli julio luglio julho июля июль июл",
-        "august aug août aout agosto августа август авг",
-        "september sep sept septembre september septiembre settembre setembro сентября сентябрь сен сент",
-        "october oct octobre oktober octubre ottobre outubro октября октябрь окт",
-        "november nov novembre november noviembre novembro ноября ноябрь ноя",
-        "december dec déc décembre decembre dezember diciembre dicembre dezembro декабря декабрь дек",
-    ],
-    start=1,
-):
-    for _n in _names.split():
-        _MONTHS[_n.rstrip(".")] = _num
 
-# More languages, nominative and the genitive their dates use ("31 marca", "31 Μαρτίου"), one row a language.
-_MORE_MONTHS = [
-    "januari februari maart april mei juni juli augustus september oktober november december",  # nl
-    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",  # pl
-    "styczeń luty marzec kwiecień maj czerwiec lipiec sierpień wrzesień październik listopad grudzień",
-    "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",  # tr
-    "ocak subat mart nisan mayis haziran temmuz agustos eylul ekim kasim aralik",
-    # el, genitive then nominative
-    "ιανουαρίου φεβρουαρίου μαρτίου απριλίου μαΐου ιουνίου ιουλίου αυγούστου σεπτεμβρίου οκτωβρίου νοεμβρίου "
-    "δεκεμβρίου",
-    "ιανουάριος φεβρουάριος μάρτιος απρίλιος μάιος ιούνιος ιούλιος αύγουστος σεπτέμβριος οκτώβριος νοέμβριος "
-    "δεκέμβριος",
-    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня",  # uk
-    "ledna února března dubna května června července srpna září října listopadu prosince",  # cs
-    "januari februari mars april maj juni juli augusti september oktober november december",  # sv
-    "januar februar mars april mai juni juli august september oktober november desember",  # no
-    "januari februari maret april mei juni juli agustus september oktober november desember",  # id
-    "ianuarie februarie martie aprilie mai iunie iulie august septembrie octombrie noiembrie decembrie",  # ro
-    "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",  # ar
-    "ينابر فبراير مارس إبريل مايو يونيه يوليه أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
-    "ינואר פברואר מרץ אפריל מאי יוני יולי אוגוסט ספטמבר אוקטובר נובמבר דצמבר",  # he
-    "בינואר בפברואר במרץ באפריל במאי ביוני ביולי באוגוסט בספטמבר באוקטובר בנובמבר בדצמבר",
-]
-for _row in _MORE_MONTHS:
-    for _num, _n in enumerate(_row.split(), start=1):
-        if _MONTHS.setdefault(_n, _num) != _num:
-            raise AssertionError(f"month name {_n!r} means two months")
+def _rows(name: str) -> list[list[str]]:
+    """The rows of a data file, split at blanks; "#" starts a comment and blank lines are layout."""
+    text = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
+    rows = (line.partition("#")[0].split() for line in text.splitlines())
+    return [row for row in rows if row]
 
-_WEEKDAYS = set(
-    [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-        "lundi",
-        "mardi",
-        "mercredi",
-        "jeudi",
-        "vendredi",
-        "samedi",
-        "dimanche",
-        "montag",
-        "dienstag",
-        "mittwoch",
-        "donnerstag",
-        "freitag",
-        "samstag",
-        "sonntag",
-        "lunes",
-        "martes",
-        "miércoles",
-        "miercoles",
-        "jueves",
-        "viernes",
-        "sábado",
-        "sabado",
-        "domingo",
-        "lunedì",
-        "lunedi",
-        "martedì",
-        "martedi",
-        "mercoledì",
-        "mercoledi",
-        "giovedì",
-        "giovedi",
-        "venerdì",
-        "venerdi",
-        "sabato",
-        "domenica",
-        "понедельник",
-        "вторник",
-        "среда",
-        "среду",
-        "четверг",
-        "пятница",
-        "пятницу",
-        "суббота",
-        "субботу",
-        "воскресенье",
-        # nl, pl, tr, el, uk, sv, id, pt ("segunda-feira" splits at the hyphen), ar
-        *["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
-        *["poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela"],
-        *["pazartesi", "salı", "çarşamba", "perşembe", "cuma", "cumartesi", "pazar"],
-        *["δευτέρα", "τρίτη", "τετάρτη", "πέμπτη", "παρασκευή", "σάββατο", "κυριακή"],
-        *["понеділок", "вівторок", "середа", "четвер", "пʼятниця", "п'ятниця", "субота", "неділя"],
-        *["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"],
-        *["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"],
-        *["segunda", "terça", "terca", "quarta", "quinta", "sexta", "feira"],
-        *["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
-    ]
-)
-_FILLER = {
-    "at",
-    "on",
-    "de",
-    "del",
-    "à",
-    "a",
-    "le",
-    "el",
-    "um",
-    "uhr",
-    "h",
-    "в",
-    "г",
-    "года",
-    "published",
-    "updated",
-    "posted",
-    "last",
-    "modified",
-    "ore",  # Italian "alle ore 11:59"
-    "alle",
-    "às",  # Portuguese "às 11:59"
-    "as",
-    "publié",
-    "publie",
-    "mis",  # French "mis à jour le"
-    "jour",
-    "publicado",
-    "actualizado",
-    "pubblicato",
-    "aggiornato",
-    "veröffentlicht",
-    "aktualisiert",
-    "stand",  # German "Stand: 31.03.2021"
-    "опубликовано",
-    "обновлено",
-    "om",  # Dutch "om 11:59 uur"
-    "uur",
-    "roku",  # Polish "31 marca 2021 r."
-    "r",
-    "saat",  # Turkish
-    "στις",  # Greek "at"
-    "kl",  # Scandinavian "kl. 11:59"
-    "pukul",  # Indonesian
-    "den",
-    "the",
-    "of",
-    "las",  # Spanish "a las 11:59"
-    "horas",
-}
-_ZONES = {
-    "z": 0,
-    "utc": 0,
-    "gmt": 0,
-    "est": -300,
-    "edt": -240,
-    "cst": -360,
-    "cdt": -300,
-    "pst": -480,
-    "pdt": -420,
-    "cet": 60,
-    "cest": 120,
-    "bst": 60,
-    "eet": 120,
-    "eest": 180,
-    "msk": 180,
-    "мск": 180,
-    "mez": 60,  # German names: Mitteleuropäische (Sommer)zeit, Osteuropäische (Sommer)zeit
-    "mesz": 120,
-    "oez": 120,
-    "oesz": 180,
-}
 
+def _month_names() -> dict[str, int]:
+    pairs = [(name, int(number)) for number, *names in _rows("months.txt") for name in names]
+    pairs += [(name, n) for row in _rows("months_by_language.txt") for n, name in enumerate(row, start=1)]
+    months: dict[str, int] = {}
+    for name, number in pairs:
+        # A name two languages share must mean one month: a silent overwrite would misdate every line using it.
+        if months.setdefault(name, number) != number:
+            raise AssertionError(f"month name {name!r} means two months")
+    return months
+
+
+# Lower-case, as every token is before it is looked up; tests/unit/test_data_files.py checks the files' shape.
+_MONTHS = _month_names()
+_WEEKDAYS = {name for row in _rows("weekdays.txt") for name in row}
+_FILLER = {word for (word,) in _rows("filler.txt")}
+_ZONES = {zone: int(minutes) for zone, minutes in _rows("zones.txt")}
 # US zone names that do not say whether summer time applies ("11:59 a.m. ET"): a zone, with no offset to keep.
-_ZONES_WITHOUT_OFFSET = {"et", "ct", "mt", "pt"}
+_ZONES_WITHOUT_OFFSET = {zone for (zone,) in _rows("zones_without_offset.txt")}
 
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|[+-]\d{2}:?\d{2}|utc|gmt)?$"
