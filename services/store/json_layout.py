@@ -6,7 +6,8 @@ One reader for the layouts crawlers emit; the first key that holds a usable valu
 - trafilatura: title, text, date, language, source (the URL);
 - generic / schema.org: headline, body/content/article/articleBody, published_at/datePublished/
   published/pubDate/date, language/lang/inLanguage, story_code/storyCode, url/link;
-- wrapped: a JSON-LD @graph (its NewsArticle/Article/BlogPosting node), or {"article": {...}}.
+- wrapped: a JSON-LD @graph (its first node of one of the article types of services.store.schema_org),
+  or {"article": {...}}.
 A body is a string (paragraphs split on blank lines, or one per line when it has none), a
 list of paragraph strings, or HTML (read like a saved page's body). A date is what
 services.store.dates reads, or a Unix timestamp (UTC); an unreadable date is None.
@@ -33,6 +34,7 @@ from services.store.article import (
     story_code_value,
 )
 from services.store.dates import ParsedDate, parse_date
+from services.store.schema_org import is_article_type
 
 HEADLINE_KEYS = ("headline", "title", "title_page", "title_rss")
 BODY_KEYS = ("maintext", "text", "body", "articleBody", "content", "article")
@@ -65,26 +67,18 @@ def parse_json(text: str) -> ParsedArticle | Rejection | None:
     return _article(_unwrapped(data))
 
 
-_ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "report", "analysisnewsarticle")
-
-
 def _unwrapped(doc: dict[str, object]) -> dict[str, object]:
-    """The article object of a document that holds it: a schema.org JSON-LD @graph (its *Article node),
+    """The article object of a document that holds it: a schema.org JSON-LD @graph (its article node),
     or a wrapper whose "article" is an object ({"article": {...}})."""
     graph = doc.get("@graph")
     if isinstance(graph, list):
         for node in graph:
-            if isinstance(node, dict) and _is_article_type(node.get("@type")):
+            if isinstance(node, dict) and is_article_type(node.get("@type")):
                 return node
     inner = doc.get("article")
     if isinstance(inner, dict) and not any(key in doc for key in HEADLINE_KEYS):
         return inner
     return doc
-
-
-def _is_article_type(value: object) -> bool:
-    kinds = value if isinstance(value, list) else [value]
-    return any(isinstance(k, str) and k.rsplit("/", 1)[-1].lower() in _ARTICLE_TYPES for k in kinds)
 
 
 def _article(doc: dict[str, object]) -> ParsedArticle | Rejection:
