@@ -44,7 +44,8 @@ class Streams:
     # The store's receipt for an articles:raw entry (``<receipts><entry id>``), set in the same atomic
     # step as its ack: the watcher archives a file only once its entry has one (see services.ingest).
     receipts: str = RECEIPTS
-    # Enrich's marker for an articles:stored entry whose enriched event it emitted (newswire.consumer.Committer).
+    # Enrich's marker for an articles:stored entry whose enriched event it emitted
+    # (newswire.streams.committer.Committer).
     emitted: str = EMITTED
 
     @classmethod

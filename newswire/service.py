@@ -10,11 +10,11 @@ from typing import Any
 from faststream.redis import RedisBroker
 from sqlalchemy import Engine
 
-from newswire.consumer import BatchHandler, GroupConsumer, Options
 from newswire.db.engine import make_engine, migrate, wait_until_reachable
 from newswire.health import Check
 from newswire.redisio import connect
 from newswire.settings import ConsumerSettings
+from newswire.streams import BatchHandler, Consumer, Options, build_consumer
 from newswire.workers import WorkerPool
 
 
@@ -26,18 +26,19 @@ async def open_database(url: str, *, timeout_s: float) -> Engine:
     return engine
 
 
-async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asyncio.Event, log: Any) -> None:
+async def run_consumer(consumer: Consumer, *, redis_url: str, stopping: asyncio.Event, log: Any) -> None:
     # FastStream logs every message at log_level; DEBUG keeps that out of the
     # normal output, where our handlers write one summary line per batch.
     broker = RedisBroker(redis_url, logger=log, log_level=logging.DEBUG, graceful_timeout=30.0)
-    consumer.subscribe(broker)
-    await consumer.setup()
+    consumer.reader.subscribe(broker)
+    await consumer.member.setup()
     # What this consumer name left pending before a restart goes first, before new reads.
-    await consumer.drain_own_pending()
+    await consumer.reclaimer.drain_own()
     await broker.start()
     tasks = [
-        asyncio.create_task(consumer.reclaim_forever(), name=f"reclaim-{consumer.group}"),
-        asyncio.create_task(consumer.watch_subscriber_forever(), name=f"subscriber-{consumer.group}"),
+        asyncio.create_task(consumer.reclaimer.reclaim_forever(), name=f"reclaim-{consumer.group}"),
+        asyncio.create_task(consumer.reader.watch_forever(), name=f"subscriber-{consumer.group}"),
+        asyncio.create_task(consumer.housekeeper.run_forever(), name=f"housekeeping-{consumer.group}"),
     ]
     log.info("consumer_started", stream=consumer.stream, group=consumer.group, consumer=consumer.consumer)
     try:
@@ -50,7 +51,7 @@ async def run_consumer(consumer: GroupConsumer, *, redis_url: str, stopping: asy
     finally:
         stopping.set()
         await broker.stop()
-        await consumer.finish_in_flight()
+        await consumer.reader.finish_in_flight()
         _, late = await asyncio.wait(tasks, timeout=30)
         for task in late:
             task.cancel()
@@ -74,7 +75,7 @@ async def run_consumer_service(
 ) -> None:
     """Open the database, Redis and the worker pool (running ``work``, "module:function"), then
     consume ``stream`` as ``group`` until stopping is set (and trim the streams in ``trim``: see
-    GroupConsumer.trim_streams). ``markers``: the key prefix of the emission markers (Committer)."""
+    Housekeeper.trim_streams). ``markers``: the key prefix of the emission markers (Committer)."""
     engine = await open_database(settings.resolved_database_url, timeout_s=settings.connect_timeout_s)
     redis = await connect(redis_url, settings.connect_timeout_s)
     options = Options(
@@ -84,16 +85,16 @@ async def run_consumer_service(
         retention_ms=round(settings.stream_retention_s * 1000),
         stall_s=settings.stall_s,
     )
-    consumer: GroupConsumer | None = None
+    consumer: Consumer | None = None
     pool = WorkerPool(
         work,
         size=settings.workers,
         item_timeout_s=settings.article_timeout_s,
-        on_result=lambda: consumer.progress.step() if consumer is not None else None,
+        on_result=lambda: consumer.member.progress.step() if consumer is not None else None,
     )
     try:
         await pool.start()
-        consumer = GroupConsumer(
+        consumer = build_consumer(
             redis=redis,
             stream=stream,
             dead=settings.streams.dead,
@@ -108,7 +109,7 @@ async def run_consumer_service(
             markers=markers,
         )
         if health is not None:
-            health.append(consumer.health_problem)
+            health.append(consumer.member.health_problem)
         log.info("workers_started", workers=settings.workers, article_timeout_s=settings.article_timeout_s)
         await run_consumer(consumer, redis_url=redis_url, stopping=stopping, log=log)
     finally:

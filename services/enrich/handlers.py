@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from newswire.consumer import Entry, Outbound, dead_letter
+from newswire.streams import Entry, Outbound, dead_letter
 from newswire.contracts import DATA_FIELD, ArticleEnriched, NearDuplicate, Streams, encode
 from newswire.db.engine import is_transient
 from newswire.waiting import retry_transient

@@ -1,11 +1,11 @@
 """Exactly-once emission through the real consumer plumbing: real Redis, real SQLite and PostgreSQL.
 
-Each test drives the real StoreHandler / EnrichHandler through a real GroupConsumer in this
-process: events are XADDed to the test's own prefixed streams, read with XREADGROUP as the
-FastStream subscriber reads them, and handed to ``GroupConsumer.handle``. Crashes are simulated
+Each test drives the real StoreHandler / EnrichHandler through a real consumer (newswire.streams)
+in this process: events are XADDed to the test's own prefixed streams, read with XREADGROUP as
+the FastStream subscriber reads them, and handed to ``Processor.handle``. Crashes are simulated
 by stopping half-way (the handler ran and committed to the database, ``commit`` never ran);
-reclaiming goes through ``GroupConsumer.reclaim_forever`` (XAUTOCLAIM) or
-``drain_own_pending`` (a restart under the same consumer name), exactly as the services do.
+reclaiming goes through ``Reclaimer.reclaim_forever`` (XAUTOCLAIM) or ``Reclaimer.drain_own``
+(a restart under the same consumer name), exactly as the services do.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import redis.asyncio as aioredis
 import structlog
 from sqlalchemy import Engine, text
 
-from newswire.consumer import BatchHandler, Entry, GroupConsumer, Options, Outbound
 from newswire.contracts import (
     DATA_FIELD,
     GROUP_ENRICH,
@@ -36,6 +35,7 @@ from newswire.contracts import (
     new_correlation_id,
 )
 from newswire.service import open_database
+from newswire.streams import BatchHandler, Consumer, Entry, Options, Outbound, build_consumer
 from newswire.workers import WorkerPool
 from services.enrich.handlers import EnrichHandler
 from services.enrich.repository import EnrichmentRepository
@@ -115,11 +115,11 @@ class Rig:
         claim_idle_ms: int = 100,
         max_deliveries: int = 5,
         batch_size: int = 100,
-    ) -> GroupConsumer:
+    ) -> Consumer:
         stopping = stopping or asyncio.Event()
         if handler is None:
             handler = self.store_handler(stopping) if stage == "store" else self.enrich_handler(stopping)
-        c = GroupConsumer(
+        c = build_consumer(
             redis=self.redis,
             stream=self.streams.raw if stage == "store" else self.streams.stored,
             dead=self.streams.dead,
@@ -132,7 +132,7 @@ class Rig:
             log=LOG.bind(consumer=name),
             markers=self.streams.receipts if stage == "store" else self.streams.emitted,
         )
-        await c.setup()
+        await c.member.setup()
         return c
 
     async def xadd(self, stream: str, fields: dict[bytes, bytes]) -> str:
@@ -142,7 +142,7 @@ class Rig:
     async def publish(self, event: ArticleDiscovered) -> str:
         return await self.xadd(self.streams.raw, encode(event))
 
-    async def read(self, consumer: GroupConsumer, count: int = 100) -> list[Entry]:
+    async def read(self, consumer: Consumer, count: int = 100) -> list[Entry]:
         """What the FastStream batch subscriber hands to handle(): new entries, with XREADGROUP >."""
         resp = await self.redis.xreadgroup(consumer.group, consumer.consumer, {consumer.stream: ">"}, count=count)
         return [(i.decode(), dict(f)) for i, f in resp[0][1]] if resp else []
@@ -200,9 +200,9 @@ async def until(condition: Callable[[], Awaitable[Any]], *, what: str, timeout: 
         await asyncio.sleep(0.05)
 
 
-async def reclaim_until(consumer: GroupConsumer, condition: Callable[[], Awaitable[Any]], *, what: str) -> None:
+async def reclaim_until(consumer: Consumer, condition: Callable[[], Awaitable[Any]], *, what: str) -> None:
     """Run the consumer's real reclaim loop (XAUTOCLAIM) until condition holds, then stop it cleanly."""
-    task = asyncio.create_task(consumer.reclaim_forever())
+    task = asyncio.create_task(consumer.reclaimer.reclaim_forever())
     try:
         await until(condition, what=what)
     finally:
@@ -237,7 +237,7 @@ async def test_same_content_twice_in_one_batch_gives_one_row_and_one_stored_even
 
     batch = await rig.read(c)
     assert [i for i, _ in batch] == [first, second, other]
-    await c.handle(batch)
+    await c.processor.handle(batch)
 
     assert rig.count("articles") == 2
     [[source_entry, source_name]] = rig.rows(
@@ -255,9 +255,9 @@ async def test_same_content_in_a_later_batch_is_acked_without_a_second_event(rig
     c = await rig.consumer("c1")
     body = article_text(3)
     await rig.publish(discovered(body, "a.txt"))
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
     await rig.publish(discovered(body, "again/a.txt"))
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     assert rig.count("articles") == 1
     assert await rig.xlen(rig.streams.stored) == 1
@@ -274,7 +274,7 @@ async def test_crash_between_db_commit_and_emit_is_emitted_once_by_the_reclaimin
     ]
     batch = await rig.read(crashed)
     # The handler commits to the database; the process dies before commit() emits and acks.
-    lost_out = await crashed.handler(batch)
+    lost_out = await crashed.processor.handler(batch)
     assert rig.count("articles") == 2
     assert await rig.xlen(rig.streams.stored) == 0
     assert await rig.pending(rig.streams.raw, GROUP_STORE) == 3
@@ -292,7 +292,7 @@ async def test_crash_between_db_commit_and_emit_is_emitted_once_by_the_reclaimin
     assert rig.count("articles") == 2
 
     # The crashed consumer was only paused: its late commit must not emit anything.
-    await crashed.commit(lost_out, ids)
+    await crashed.processor.commit(lost_out, ids)
     assert await rig.xlen(rig.streams.stored) == 2
     assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
     assert await rig.xlen(rig.streams.dead) == 0
@@ -303,11 +303,11 @@ async def test_crash_between_db_commit_and_emit_is_emitted_once_after_restart_un
 ) -> None:
     before = await rig.consumer("store-1")
     await rig.publish(discovered(article_text(12), "a.txt"))
-    await before.handler(await rig.read(before))  # committed to the database, then killed
+    await before.processor.handler(await rig.read(before))  # committed to the database, then killed
     assert await rig.xlen(rig.streams.stored) == 0
 
     after = await rig.consumer("store-1", claim_idle_ms=60_000)  # same name: drains its own PEL at start
-    await after.drain_own_pending()
+    await after.reclaimer.drain_own()
 
     assert await rig.xlen(rig.streams.stored) == 1
     assert rig.count("articles") == 1
@@ -322,7 +322,7 @@ async def test_slow_consumer_finishing_after_the_reclaimer_emits_nothing(rig: Ri
     # so the entry goes idle and the fast consumer takes it over.
     slow = await rig.consumer("slow", handler=slow_handler, stopping=slow_stopping, claim_idle_ms=60_000)
     entry = await rig.publish(discovered(article_text(20), "a.txt"))
-    slow_task = asyncio.create_task(slow.handle(await rig.read(slow)))
+    slow_task = asyncio.create_task(slow.processor.handle(await rig.read(slow)))
     await asyncio.wait_for(slow_handler.entered.wait(), timeout=5)
 
     fast = await rig.consumer("fast", claim_idle_ms=100)
@@ -348,11 +348,11 @@ async def test_a_live_consumer_in_a_long_batch_keeps_its_entries_and_they_count_
     slow_handler = rig.store_handler(slow_stopping, GatedStore, gate=gate)
     slow = await rig.consumer("alive", handler=slow_handler, stopping=slow_stopping, claim_idle_ms=300)
     await rig.publish(discovered(article_text(22), "a.txt"))
-    slow_task = asyncio.create_task(slow.handle(await rig.read(slow)))
+    slow_task = asyncio.create_task(slow.processor.handle(await rig.read(slow)))
     await asyncio.wait_for(slow_handler.entered.wait(), timeout=5)
 
     other = await rig.consumer("other", claim_idle_ms=300)
-    reclaim = asyncio.create_task(other.reclaim_forever())
+    reclaim = asyncio.create_task(other.reclaimer.reclaim_forever())
     # several claim_idle periods pass while the batch is in hand (as in a database outage)
     for _ in range(6):
         await asyncio.sleep(0.3)
@@ -379,13 +379,13 @@ async def test_slow_consumer_finishing_first_after_losing_ownership_emits_nothin
     owner_stopping = asyncio.Event()
     owner_handler = rig.store_handler(owner_stopping, GatedStore, gate=gate)
     owner = await rig.consumer("owner", handler=owner_handler, stopping=owner_stopping, claim_idle_ms=100)
-    reclaim = asyncio.create_task(owner.reclaim_forever())
+    reclaim = asyncio.create_task(owner.reclaimer.reclaim_forever())
     try:
         # XAUTOCLAIM moved the entry to the owner, whose handler now waits at the gate.
         await asyncio.wait_for(owner_handler.entered.wait(), timeout=10)
         assert await rig.owner(rig.streams.raw, GROUP_STORE, entry) == "owner"
 
-        await slow.handle(slow_batch)  # it stores the row, but no longer owns the entry
+        await slow.processor.handle(slow_batch)  # it stores the row, but no longer owns the entry
         assert rig.count("articles") == 1
         assert await rig.xlen(rig.streams.stored) == 0, "a consumer that lost the entry must not emit"
         assert await rig.pending(rig.streams.raw, GROUP_STORE) == 1
@@ -425,7 +425,7 @@ async def test_malformed_entries_are_dead_lettered_with_reasons_and_the_good_one
 
     batch = await rig.read(c)
     assert len(batch) == 6
-    await c.handle(batch)
+    await c.processor.handle(batch)
 
     dead = {e["source_entry_id"]: e for e in await rig.events(rig.streams.dead)}
     assert set(dead) == {no_data, bad_json, unknown, wrong_type}
@@ -467,7 +467,7 @@ async def test_unparseable_text_is_dead_lettered_with_the_parsers_reason(
     bad = await rig.publish(discovered(body, name))
     await rig.publish(discovered(article_text(40), "good.txt"))
 
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     [dead] = await rig.events(rig.streams.dead)
     assert dead["reason"] == reason
@@ -514,7 +514,7 @@ async def test_an_entry_whose_handling_raises_is_dead_lettered_on_its_first_fail
     await rig.publish(discovered(article_text(52), "behind-1.txt"))
     await rig.publish(discovered(article_text(53), "behind-2.txt"))
 
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     stored = sorted(e["source_name"] for e in await rig.events(rig.streams.stored))
     assert stored == ["before.txt", "behind-1.txt", "behind-2.txt"]
@@ -544,7 +544,7 @@ async def test_hostile_raw_entries_are_dead_lettered_at_once_whatever_they_hold(
     bad = await rig.xadd(rig.streams.raw, {DATA_FIELD: data})
     good = await rig.publish(discovered(article_text(80), "good.txt"))
 
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     [dead] = await rig.events(rig.streams.dead)
     assert dead["source_entry_id"] == bad and dead["reason"] == reason
@@ -561,7 +561,7 @@ async def test_text_the_databases_refuse_is_cleaned_and_stored(rig: Rig) -> None
     await rig.publish(discovered(article_text(81).replace("Over the past", "Over\x00 the past"), "nul.txt"))
     await rig.publish(discovered(json_article, "surrogate.json"))
 
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     assert await rig.xlen(rig.streams.dead) == 0, await rig.events(rig.streams.dead)
     assert rig.count("articles") == 2
@@ -612,7 +612,7 @@ async def _stored_event(rig: Rig, n: int) -> tuple[str, dict[bytes, bytes]]:
     """Run one article through the real store; the entry id and fields of its stored event."""
     store = await rig.consumer("store-1")
     await rig.publish(discovered(article_text(n), f"article-{n}.txt"))
-    await store.handle(await rig.read(store))
+    await store.processor.handle(await rig.read(store))
     [(entry_id, fields)] = await rig.redis.xrange(rig.streams.stored)
     return entry_id.decode(), dict(fields)
 
@@ -622,7 +622,7 @@ async def test_enrich_redelivered_stored_event_gives_one_enrichment_and_one_enri
     crashed = await rig.consumer("enrich-crashed", stage="enrich")
     batch = await rig.read(crashed)
     assert [i for i, _ in batch] == [entry_id]
-    lost_out = await crashed.handler(batch)  # enrichment committed, killed before emit
+    lost_out = await crashed.processor.handler(batch)  # enrichment committed, killed before emit
     assert rig.count("enrichments") == 1
     assert await rig.xlen(rig.streams.enriched) == 0
 
@@ -632,7 +632,7 @@ async def test_enrich_redelivered_stored_event_gives_one_enrichment_and_one_enri
         return await rig.pending(rig.streams.stored, GROUP_ENRICH) == 0
 
     await reclaim_until(rescuer, settled, what="the enrich entry reclaimed and acked")
-    await crashed.commit(lost_out, [entry_id])  # the paused one wakes up: must not emit
+    await crashed.processor.commit(lost_out, [entry_id])  # the paused one wakes up: must not emit
 
     enriched = await rig.events(rig.streams.enriched)
     assert len(enriched) == 1, enriched
@@ -651,12 +651,12 @@ async def test_enrich_re_emits_when_the_store_re_emits_after_redis_lost_the_even
     and correlation id); enrich must emit the committed enrichment again, not take it for a duplicate."""
     entry_id, fields = await _stored_event(rig, 63)
     c = await rig.consumer("enrich-1", stage="enrich")
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
     [first] = await rig.events(rig.streams.enriched)
     await rig.redis.delete(rig.streams.enriched)  # lost with the crash, as the stored entry was
 
     again = await rig.xadd(rig.streams.stored, fields)
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     [second] = await rig.events(rig.streams.enriched)
     assert second["article_id"] == first["article_id"]
@@ -672,10 +672,10 @@ async def test_enrich_a_stored_event_of_another_file_with_the_same_content_is_no
     (forged, or replayed from another pipeline) never gives a second enriched event."""
     _entry_id, fields = await _stored_event(rig, 64)
     c = await rig.consumer("enrich-1", stage="enrich")
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
     other = json.loads(fields[DATA_FIELD]) | {"correlation_id": "f" * 32}
     await rig.xadd(rig.streams.stored, {DATA_FIELD: json.dumps(other).encode()})
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     assert await rig.xlen(rig.streams.enriched) == 1
     assert await rig.xlen(rig.streams.dead) == 0
@@ -687,7 +687,7 @@ async def test_enrich_dead_letters_a_stored_event_of_an_unknown_article_on_its_f
     forged = json.loads(fields[DATA_FIELD]) | {"article_id": "e" * 64}
     forged_id = await rig.xadd(rig.streams.stored, {DATA_FIELD: json.dumps(forged).encode()})
     c = await rig.consumer("enrich-1", stage="enrich")
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     [dead] = await rig.events(rig.streams.dead)
     assert dead["reason"] == "unknown_article"
@@ -703,7 +703,7 @@ async def test_enrich_same_stored_event_twice_in_one_batch_gives_one_enriched_ev
     c = await rig.consumer("enrich-1", stage="enrich")
     batch = await rig.read(c)
     assert len(batch) == 2
-    await c.handle(batch)
+    await c.processor.handle(batch)
 
     assert await rig.xlen(rig.streams.enriched) == 1
     assert rig.count("enrichments") == 1
@@ -746,7 +746,7 @@ async def test_subscriber_works_on_two_batches_at_once_and_stops_without_startin
     for n in range(6):
         await rig.publish(discovered(article_text(n), f"{n}.txt"))
     broker = RedisBroker(redis_server_url, logger=None)
-    c.subscribe(broker)
+    c.reader.subscribe(broker)
     await broker.start()
     try:
         # All three batches were read (pending), two are in the handler, the third waits for a slot.
@@ -757,7 +757,7 @@ async def test_subscriber_works_on_two_batches_at_once_and_stops_without_startin
         gate.set()
     finally:
         await broker.stop()
-        await c.finish_in_flight()
+        await c.reader.finish_in_flight()
     assert handler.most_active == 2
     assert handler.calls == 2, "a batch was started after stop"
     assert await rig.xlen(rig.streams.stored) == 4
@@ -766,7 +766,7 @@ async def test_subscriber_works_on_two_batches_at_once_and_stops_without_startin
 
     # The next start under the same name takes the third batch first.
     restarted = await rig.consumer("c1")
-    await restarted.drain_own_pending()
+    await restarted.reclaimer.drain_own()
     assert await rig.xlen(rig.streams.stored) == 6
     assert await rig.pending(rig.streams.raw, GROUP_STORE) == 0
 
@@ -784,7 +784,7 @@ async def test_enrich_redelivery_re_emits_the_committed_enrichment_not_a_new_one
 
     entry_id, fields = await _stored_event(rig, 62)
     crashed = await rig.consumer("enrich-crashed", stage="enrich")
-    await crashed.handler(await rig.read(crashed))  # committed, killed before emit
+    await crashed.processor.handler(await rig.read(crashed))  # committed, killed before emit
     [(committed,)] = rig.rows("SELECT data FROM enrichments")
     committed = committed if isinstance(committed, dict) else json.loads(committed)
     assert committed["near_duplicate_of"] is None
@@ -828,7 +828,7 @@ async def test_a_row_the_database_refuses_is_dead_lettered_at_once_and_the_batch
     for n in (90, 91, 92, 93):
         await rig.publish(discovered(article_text(n), f"round-{n}.txt"))
 
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
 
     [dead] = await rig.events(rig.streams.dead)
     assert dead["reason"] == "database_rejected", dead
@@ -851,10 +851,10 @@ async def test_entries_read_again_after_their_group_was_recreated_from_the_start
         await rig.publish(discovered(article_text(100 + n), f"again-{n}.txt"))
     if stage == "enrich":
         store = await rig.consumer("store-1")
-        await store.handle(await rig.read(store))
+        await store.processor.handle(await rig.read(store))
     c = await rig.consumer("c1", stage=stage)
     out_stream = rig.streams.stored if stage == "store" else rig.streams.enriched
-    await c.handle(await rig.read(c))
+    await c.processor.handle(await rig.read(c))
     emitted = await rig.xlen(out_stream)
     assert emitted == 3
 
@@ -862,7 +862,7 @@ async def test_entries_read_again_after_their_group_was_recreated_from_the_start
     await rig.redis.xgroup_create(c.stream, c.group, id="0")
     again = await rig.read(c)
     assert len(again) == 3
-    await c.handle(again)
+    await c.processor.handle(again)
 
     assert await rig.xlen(out_stream) == emitted
     assert await rig.pending(c.stream, c.group) == 0

@@ -9,8 +9,8 @@ import pytest
 import redis.asyncio as aioredis
 import structlog
 
-from newswire.consumer import GroupConsumer, Options, Outbound
 from newswire.redisio import ensure_group, trim_bound
+from newswire.streams import Consumer, Options, Outbound, build_consumer
 
 LOG = structlog.get_logger("test")
 
@@ -37,11 +37,11 @@ async def _ids(r: aioredis.Redis, stream: str) -> list[str]:
     return [i.decode() for i, _ in await r.xrange(stream)]
 
 
-def _consumer(r: aioredis.Redis, stream: str, *, retention_ms: int, trim: list[str]) -> GroupConsumer:
+def _consumer(r: aioredis.Redis, stream: str, *, retention_ms: int, trim: list[str]) -> Consumer:
     async def handler(_entries: object) -> list[Outbound]:
         return []
 
-    return GroupConsumer(
+    return build_consumer(
         redis=r,
         stream=stream,
         dead=stream + ":dead",
@@ -74,7 +74,7 @@ async def test_only_entries_every_group_acknowledged_are_trimmed(r: aioredis.Red
     await r.xack(stream, "g1", *read[:2], read[3])  # acked: 0, 1, 3; pending: 2, 4, 5
     await _past(r, ids[-1])
 
-    deleted = await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams()
+    deleted = await _consumer(r, stream, retention_ms=1, trim=[stream]).housekeeper.trim_streams()
 
     assert deleted == {stream: 2}
     # 3 was acknowledged, but 2 before it is pending: trimming stops at the first pending entry
@@ -89,7 +89,7 @@ async def test_undelivered_entries_are_kept_even_without_pending_ones(r: aioredi
     await r.xack(stream, "g1", *read)
     await _past(r, ids[-1])
 
-    await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams()
+    await _consumer(r, stream, retention_ms=1, trim=[stream]).housekeeper.trim_streams()
 
     assert await _ids(r, stream) == ids[5:]  # the 3 never delivered stay
 
@@ -103,7 +103,7 @@ async def test_a_group_that_read_nothing_keeps_everything(r: aioredis.Redis, pre
     await _past(r, ids[-1])
 
     assert await trim_bound(r, stream, 1) is None
-    assert await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams() == {}
+    assert await _consumer(r, stream, retention_ms=1, trim=[stream]).housekeeper.trim_streams() == {}
     assert await _ids(r, stream) == ids
 
 
@@ -113,7 +113,7 @@ async def test_acknowledged_entries_younger_than_the_retention_stay(r: aioredis.
     ids = await _fill(r, stream, 5)
     await r.xack(stream, "g1", *await _read(r, stream, "g1", 5))
 
-    assert await _consumer(r, stream, retention_ms=3_600_000, trim=[stream]).trim_streams() == {stream: 0}
+    assert await _consumer(r, stream, retention_ms=3_600_000, trim=[stream]).housekeeper.trim_streams() == {stream: 0}
     assert await _ids(r, stream) == ids
 
 
@@ -124,24 +124,24 @@ async def test_a_stream_without_groups_is_trimmed_by_age_and_zero_retention_keep
     ids = await _fill(r, stream, 4)
     await _past(r, ids[-1])
 
-    assert await _consumer(r, stream, retention_ms=0, trim=[stream]).trim_streams() == {}
+    assert await _consumer(r, stream, retention_ms=0, trim=[stream]).housekeeper.trim_streams() == {}
     assert await _ids(r, stream) == ids
-    assert await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams() == {stream: 4}
+    assert await _consumer(r, stream, retention_ms=1, trim=[stream]).housekeeper.trim_streams() == {stream: 4}
     assert await _ids(r, stream) == []
 
 
 async def test_a_missing_stream_is_not_an_error(r: aioredis.Redis, prefix: str) -> None:
     stream = prefix + "nothing-here"
-    assert await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams() == {}
+    assert await _consumer(r, stream, retention_ms=1, trim=[stream]).housekeeper.trim_streams() == {}
     assert not await r.exists(stream)
 
 
 async def test_a_long_backlog_is_trimmed_in_bounded_steps_down_to_the_exact_bound(
     r: aioredis.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newswire.consumer
+    import newswire.streams.housekeeping
 
-    monkeypatch.setattr(newswire.consumer, "TRIM_STEP", 150)
+    monkeypatch.setattr(newswire.streams.housekeeping, "TRIM_STEP", 150)
     stream = prefix + "raw"
     await ensure_group(r, stream, "g1")
     async with r.pipeline(transaction=False) as pipe:
@@ -162,7 +162,7 @@ async def test_a_long_backlog_is_trimmed_in_bounded_steps_down_to_the_exact_boun
 
     monkeypatch.setattr(r, "xtrim", counting_xtrim)
 
-    deleted = await _consumer(r, stream, retention_ms=1, trim=[stream]).trim_streams()
+    deleted = await _consumer(r, stream, retention_ms=1, trim=[stream]).housekeeper.trim_streams()
 
     assert deleted == {stream: 997}
     assert await _ids(r, stream) == ids[-3:]
