@@ -23,7 +23,7 @@ from typing import Any
 
 import redis
 
-from newswire_tools.bench import _stream_rate  # the same reading as newswire's stages
+from newswire_tools.bench.streams import stream_rate  # the same reading as newswire's stages
 
 TIMEOUT_S = 600.0
 
@@ -71,8 +71,8 @@ def main(argv: list[str]) -> int:
         print(
             json.dumps(
                 {
-                    "ingest_alone_aps": _stream_rate(r, prefix + "raw"),
-                    "store_alone_aps": _stream_rate(r, prefix + "stored"),
+                    "ingest_alone_aps": stream_rate(r, prefix + "raw"),
+                    "store_alone_aps": stream_rate(r, prefix + "stored"),
                 }
             )
         )

@@ -1,0 +1,191 @@
+"""newswire measured: the three services pipelined, and each stage alone."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from newswire.contracts import Streams
+from newswire_tools.bench.files import copy_all, warm
+from newswire_tools.bench.procs import Services, service_env
+from newswire_tools.bench.streams import delete_prefix, server_ms, stage_figures, stream_rate
+from newswire_tools.bench.wait import READY_TIMEOUT_S, STALL_TIMEOUT_S, BenchError, wait
+from newswire_tools.corpus import article
+
+PROBE_NUMBER = 99_000_000  # story code far from the corpus's, so the probe is never a duplicate
+
+
+def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich_procs: int = 1) -> dict[str, Any]:
+    """Start the services, drop the corpus, and read each stage's figures off its stream."""
+    prefix = f"bench{uuid.uuid4().hex[:10]}:"
+    streams = Streams.with_prefix(prefix)
+    inbox, staging = folder / "inbox", folder / "staging"
+    staged = copy_all(corpus, staging)
+    inbox.mkdir(parents=True)
+    env = service_env(folder, redis_url, prefix)
+    services = Services(folder, env)
+    r: Any = redis.Redis.from_url(redis_url)  # Any: redis-py types replies as wide unions
+    codes: dict[str, int | None] = {}
+    try:
+        started = time.perf_counter()
+        services.start("ingest", "ingest")
+        services.start("store", "store")
+        for i in range(1, enrich_procs + 1):
+            services.start(f"enrich-{i}", "enrich")
+        _wait_ready(r, services, streams, enrich_procs)
+        ready_s = time.perf_counter() - started
+        probe_ids = _probe(r, services, streams, inbox)
+        probe_s = time.perf_counter() - started - ready_s
+        warm(staged)
+        t0_ms = server_ms(r)
+        dropped = time.perf_counter()
+        for path in staged:
+            os.rename(path, inbox / path.name)
+        drop_s = time.perf_counter() - dropped
+        _wait_complete(r, services, streams, len(corpus) + 1)
+        figures = stage_figures(r, streams, probe_ids, t0_ms)
+        rss = services.peak_rss_mib()
+    finally:
+        codes = services.stop()
+        delete_prefix(r, prefix)
+        r.close()
+    bad = {name: rc for name, rc in codes.items() if rc != 0}
+    return {
+        "articles": len(corpus),
+        "enrich_procs": enrich_procs,
+        "stream_prefix": prefix,
+        **figures,
+        "ready_s": round(ready_s, 2),
+        "probe_s": round(probe_s, 2),
+        "drop_s": round(drop_s, 3),
+        "rss_ingest_mib": rss["ingest"],
+        "rss_store_mib": rss["store"],
+        "rss_enrich_mib": max(v for k, v in rss.items() if k.startswith("enrich")),
+        "rss_mib": rss,
+        "exit_codes": codes,
+        "warnings": [f"{name} exited with {rc} after SIGTERM" for name, rc in bad.items()],
+    }
+
+
+def measure_alone(folder: Path, corpus: list[Path], redis_url: str) -> dict[str, Any]:
+    """Each stage's own throughput, with its input already waiting and nothing downstream running:
+    ingest on the whole corpus (no store yet), then store on the full raw stream (no enrich)."""
+    prefix = f"bench{uuid.uuid4().hex[:10]}:"
+    streams = Streams.with_prefix(prefix)
+    inbox, staging = folder / "inbox", folder / "staging"
+    staged = copy_all(corpus, staging)
+    inbox.mkdir(parents=True)
+    services = Services(folder, service_env(folder, redis_url, prefix))
+    r: Any = redis.Redis.from_url(redis_url)
+    n = len(corpus)
+    try:
+        services.start("ingest", "ingest")
+        wait(lambda: _alive_and(services, services.heartbeat("ingest").exists), timeout=READY_TIMEOUT_S, what="ingest")
+        warm(staged)
+        for path in staged:
+            os.rename(path, inbox / path.name)
+        _wait_count(r, services, streams, streams.raw, n)
+        services.start("store", "store")
+        _wait_count(r, services, streams, streams.stored, n)
+        figures = {
+            "stream_prefix": prefix,
+            "ingest_alone_aps": stream_rate(r, streams.raw),
+            "store_alone_aps": stream_rate(r, streams.stored),
+        }
+    finally:
+        services.stop()
+        delete_prefix(r, prefix)
+        r.close()
+    return figures
+
+
+def _alive_and(services: Services, condition: Callable[[], bool]) -> bool:
+    services.check_alive()
+    return condition()
+
+
+def _wait_count(r: Any, services: Services, streams: Streams, stream: str, target: int) -> None:
+    """Until stream holds target entries; fail on a dead letter, a dead service or a stall."""
+    last, changed = -1, time.monotonic()
+    while (count := int(r.xlen(stream))) < target:
+        services.check_alive()
+        _no_dead(r, streams)
+        if count != last:
+            last, changed = count, time.monotonic()
+        elif time.monotonic() - changed > STALL_TIMEOUT_S:
+            raise BenchError(f"no progress for {STALL_TIMEOUT_S:.0f} s: {stream} holds {count} of {target}")
+        time.sleep(0.02)
+
+
+def _wait_ready(r: Any, services: Services, streams: Streams, enrich_procs: int) -> None:
+    enrichers = {f"bench-enrich-{i}" for i in range(1, enrich_procs + 1)}
+
+    def ready() -> bool:
+        services.check_alive()
+        return (
+            all(services.heartbeat(name).exists() for name in services.procs)
+            and _consumers(r, streams.raw, "store") >= {"bench-store"}
+            and _consumers(r, streams.stored, "enrich") >= enrichers
+        )
+
+    wait(ready, timeout=READY_TIMEOUT_S, what="the services (heartbeats and consumer groups)")
+
+
+def _consumers(r: Any, stream: str, group: str) -> set[str]:
+    try:
+        return {c["name"].decode() for c in r.xinfo_consumers(stream, group)}
+    except redis.ResponseError:  # no stream or no group yet
+        return set()
+
+
+def _probe(r: Any, services: Services, streams: Streams, inbox: Path) -> dict[str, str]:
+    """One article through all three stages; the entry ids it left on each stream."""
+    import random
+
+    tmp = inbox / ".bench-probe.tmp"
+    tmp.write_text(article(random.Random(PROBE_NUMBER), PROBE_NUMBER), encoding="utf-8")
+    os.rename(tmp, inbox / "bench-probe.txt")
+
+    def through() -> bool:
+        services.check_alive()
+        _no_dead(r, streams)
+        return int(r.xlen(streams.enriched)) >= 1
+
+    wait(through, timeout=READY_TIMEOUT_S, what="the probe article to reach articles:enriched")
+    return {s: r.xrevrange(s, count=1)[0][0].decode() for s in (streams.raw, streams.stored, streams.enriched)}
+
+
+def _no_dead(r: Any, streams: Streams) -> None:
+    first = r.xrange(streams.dead, count=1)
+    if first:
+        raise BenchError(f"an entry went to {streams.dead}: {first[0][1].get(b'__data__', b'')[:500]!r}")
+
+
+def _wait_complete(r: Any, services: Services, streams: Streams, target: int) -> None:
+    """Until articles:enriched holds target entries; fail on a dead letter, a dead service or a stall."""
+    last: tuple[int, ...] = ()
+    changed = time.monotonic()
+    while True:
+        services.check_alive()
+        pipe = r.pipeline(transaction=False)
+        for s in (streams.raw, streams.stored, streams.enriched, streams.dead):
+            pipe.xlen(s)
+        counts = tuple(int(c) for c in pipe.execute())
+        if counts[3]:
+            _no_dead(r, streams)
+        if counts[2] >= target:
+            return
+        if counts != last:
+            last, changed = counts, time.monotonic()
+        elif time.monotonic() - changed > STALL_TIMEOUT_S:
+            raise BenchError(
+                f"no progress for {STALL_TIMEOUT_S:.0f} s: raw {counts[0]}, stored {counts[1]}, "
+                f"enriched {counts[2]} of {target} (the probe included)"
+            )
+        time.sleep(0.05)
