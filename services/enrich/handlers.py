@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from newswire.streams import Entry, Outbound, dead_letter
-from newswire.contracts import DATA_FIELD, ArticleEnriched, NearDuplicate, Streams, encode
+from newswire.contracts import DATA_FIELD, ArticleEnriched, ArticleStored, NearDuplicate, Streams, encode
 from newswire.db.engine import is_transient
+from newswire.streams import Entry, Outbound, dead_letter
 from newswire.waiting import retry_transient
 from newswire.workers import Failed, PoolUnavailable, WorkerPool
 from services.enrich import dedup
@@ -41,9 +42,18 @@ class EnrichHandler:
         self.log = log
         self.max_chars = max_chars
 
-    def _dead(self, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str) -> Outbound:
-        self.log.warning("rejected", entry_id=entry_id, reason=reason, detail=detail)
-        return dead_letter(
+    def _dead(
+        self,
+        entry_id: str,
+        fields: dict[bytes, bytes],
+        reason: str,
+        detail: str,
+        ids: dict[str, str] | None = None,
+        *,
+        failed: bool = False,
+    ) -> Outbound:
+        """A dead letter, and its lines; ``ids``: the file's, when the caller has the decoded event."""
+        dead = dead_letter(
             stage="enrich",
             stream=self.streams.stored,
             dead=self.streams.dead,
@@ -52,6 +62,12 @@ class EnrichHandler:
             reason=reason,
             detail=detail,
         )
+        if ids is None:
+            ids = _ids(dead, entry_id)
+        if failed:
+            self.log.error("enrich_failed", **ids, entry_id=entry_id, reason=reason, detail=detail)
+        self.log.warning("rejected", **ids, entry_id=entry_id, reason=reason, detail=detail)
+        return dead
 
     async def __call__(self, entries: Sequence[Entry]) -> list[Outbound]:
         started = time.perf_counter()
@@ -68,12 +84,13 @@ class EnrichHandler:
         for (entry_id, fields), result in zip(entries, results, strict=True):
             if isinstance(result, Analysed):
                 if result.failed:  # a bug to fix: the article goes on without those enrichers' fields
-                    self.log.error("enricher_failed", entry_id=entry_id, enrichers=list(result.failed))
+                    self.log.error(
+                        "enricher_failed", **_own(result.stored), entry_id=entry_id, enrichers=list(result.failed)
+                    )
                 batch.append(self._candidate(entry_id, result))
             else:
-                if isinstance(result, Failed):
-                    self.log.error("enrich_failed", entry_id=entry_id, reason=result.reason, detail=result.detail)
-                out.append(self._dead(entry_id, fields, result.reason, result.detail))
+                failed = isinstance(result, Failed)
+                out.append(self._dead(entry_id, fields, result.reason, result.detail, failed=failed))
         saved = await retry_transient(
             lambda: asyncio.to_thread(self.repository.save, batch),
             is_transient=is_transient,
@@ -83,9 +100,17 @@ class EnrichHandler:
         )
         for c in saved.unknown:
             detail = f"no article {c.stored.article_id} in the database (a forged or foreign event)"
-            out.append(self._dead(c.entry_id, fields_of[c.entry_id], "unknown_article", detail))
+            out.append(self._dead(c.entry_id, fields_of[c.entry_id], "unknown_article", detail, _own(c.stored)))
         out.extend(Outbound(c.entry_id, self.streams.enriched, encode(_enriched(c))) for c in saved.emit)
-        self.log.info(
+        fresh = {c.entry_id: c for c in batch}
+        for c in saved.emit:
+            if fresh[c.entry_id] is c:
+                self._enriched(c)
+            else:  # the repository put in the enrichment committed before: a redelivery, emitted again
+                self._enriched(c, duplicate=True)
+        for c in saved.duplicates:  # another file's event of a stored article: acked, nothing emitted
+            self.log.info("enriched", **_own(c.stored), entry_id=c.entry_id, duplicate=True, emitted=False)
+        self.log.debug(
             "batch_enriched",
             entries=len(entries),
             enriched=len(saved.emit),
@@ -95,6 +120,25 @@ class EnrichHandler:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return out
+
+    def _enriched(self, c: Candidate, **outcome: Any) -> None:
+        """The line that follows one file through enrich (the unit of work is the article)."""
+        e = c.enrichment
+        if e.truncated:
+            outcome["truncated"] = True
+        if e.near_duplicate_of is not None:
+            outcome["near_duplicate_of"] = e.near_duplicate_of.article_id
+        found = e.entities
+        self.log.info(
+            "enriched",
+            correlation_id=c.stored.correlation_id,
+            article_id=c.stored.article_id,
+            entry_id=c.entry_id,
+            persons=len(found.persons),
+            organizations=len(found.organizations),
+            places=len(found.locations),
+            **outcome,
+        )
 
     def _candidate(self, entry_id: str, analysed: Analysed) -> Candidate:
         enrichment = analysed.enrichment
@@ -122,3 +166,18 @@ def _enriched(c: Candidate) -> ArticleEnriched:
         url=s.url,
         enrichment=c.enrichment,
     )
+
+
+def _own(stored: ArticleStored) -> dict[str, str]:
+    return {"correlation_id": stored.correlation_id, "article_id": stored.article_id}
+
+
+def _ids(dead: Outbound, entry_id: str) -> dict[str, str]:
+    """The file's ids for the log line of an entry the worker could not turn into an event, read
+    back from its dead letter (dead_letter() has read them from the entry already; its own event is
+    small, decoding the entry again would not be). An entry without a readable correlation id gets
+    none: the dead letter's stand-ins (the entry id, a hash of the fields) are no file's ids."""
+    doc = json.loads(dead.fields[DATA_FIELD])
+    if doc["correlation_id"] == entry_id:
+        return {}
+    return {"correlation_id": doc["correlation_id"], "article_id": doc["article_id"]}
