@@ -1,4 +1,4 @@
-"""services.ingest.inbox._move: archive a file under its name, never over another file."""
+"""services.ingest.archive._move: archive a file under its name, never over another file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.ingest import inbox
+from services.ingest import archive as inbox
 
 
 @pytest.fixture(params=["renameat2", "check-then-rename"])

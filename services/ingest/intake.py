@@ -1,0 +1,126 @@
+"""Intake: settled files taken to the publisher a batch at a time, while there is room downstream
+(back-pressure: the store's lag, and the files waiting for their confirmation)."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from newswire.contracts import GROUP_STORE
+from newswire.health import Progress
+from newswire.waiting import pause
+from services.ingest.config import IngestSettings
+from services.ingest.inflight import InFlight
+from services.ingest.kept import Kept
+from services.ingest.publisher import Publisher
+from services.ingest.scanning import OnSkip
+from services.ingest.settle import Settler
+
+MAX_AWAITING = 50_000  # files published and waiting for the store's receipt; intake waits beyond this
+
+
+class Intake:
+    """Hands settled files to the publisher, a batch at a time, while there is room downstream."""
+
+    def __init__(
+        self,
+        *,
+        settings: IngestSettings,
+        redis: Any,
+        settler: Settler,
+        kept: Kept,
+        publisher: Publisher,
+        inflight: InFlight,
+        progress: Progress,
+        stopping: asyncio.Event,
+        log: Any,
+        on_skip: OnSkip,
+        made_room: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.settings = settings
+        self.redis = redis  # redis-py types replies as wide unions; Any at this edge
+        self.streams = settings.streams
+        self.settler = settler
+        self.kept = kept
+        self.publisher = publisher
+        self.inflight = inflight
+        self.progress = progress
+        self.stopping = stopping
+        self.log = log
+        self.on_skip = on_skip  # a file left alone on purpose (logged once: Discovery.skip)
+        self.made_room = made_room  # the settler gave files up (Discovery.made_room)
+        self.ready: int = 0  # files settled and not yet published (for health)
+
+    async def run(self) -> None:
+        tick = min(max(self.settings.settle_s / 2, 0.05), 0.5)
+        while not self.stopping.is_set():
+            ready = await asyncio.to_thread(self._ready_now)
+            if self.kept.keep and ready:
+                ready = await self.kept.not_kept(ready)
+            self.ready = len(ready)
+            if not ready:
+                self.progress.step()  # nothing waits: nothing is stalled
+            for i in range(0, len(ready), self.settings.publish_batch):
+                await self._wait_for_room()
+                if self.stopping.is_set():
+                    return
+                chunk = ready[i : i + self.settings.publish_batch]
+                claimed = await asyncio.to_thread(self.publisher.claim, chunk)
+                await self.publisher.publish_claimed(claimed)
+                self.ready = max(0, self.ready - len(chunk))
+            await self.made_room()
+            if not ready:
+                await pause(self.stopping, tick)
+
+    def _ready_now(self) -> list[Path]:
+        now = time.monotonic()
+        ready = []
+        for path in self.settler.paths():
+            try:
+                st = path.lstat()
+            except OSError:
+                self.settler.forget(path)
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                self.settler.forget(path)
+            elif not stat.S_ISREG(st.st_mode):  # a symbolic link, a FIFO, a socket, a device: never taken
+                self.settler.forget(path)
+                self.on_skip(str(path), "symlink" if stat.S_ISLNK(st.st_mode) else "special_file")
+            elif self.settler.observe(path, st.st_size, st.st_mtime_ns, now):
+                ready.append(path)
+        return ready
+
+    async def _wait_for_room(self) -> None:
+        """Back-pressure: hold intake while the store group lags more than NEWSWIRE_MAX_LAG entries,
+        or while too many published files wait for their receipts."""
+        paused_at = None
+        while not self.stopping.is_set():
+            lag = await self._store_lag() if self.settings.max_lag > 0 else None
+            over_lag = lag is not None and lag > self.settings.max_lag
+            if not over_lag and len(self.inflight) < MAX_AWAITING:
+                break
+            if paused_at is None:
+                paused_at = time.monotonic()
+                self.log.info(
+                    "intake_paused", store_lag=lag, max_lag=self.settings.max_lag, awaiting=len(self.inflight)
+                )
+            await pause(self.stopping, 0.5)
+        if paused_at is not None:
+            self.log.info("intake_resumed", paused_s=round(time.monotonic() - paused_at, 1))
+
+    async def _store_lag(self) -> int | None:
+        """Entries on the raw stream the store group has not read yet (None where unknown)."""
+        try:
+            groups = await self.redis.xinfo_groups(self.streams.raw)
+        except Exception:  # noqa: BLE001 - no stream, no group, old server or Redis away: do not hold intake
+            return None
+        for g in groups:
+            name = g.get("name")
+            if (name.decode() if isinstance(name, bytes) else name) == GROUP_STORE:
+                lag = g.get("lag")
+                return int(lag) if lag is not None else None
+        return None

@@ -1,0 +1,117 @@
+"""Scanning the inbox: which files are candidates, found by a walk that never follows a link and
+reports what it leaves alone on purpose (see services.ingest.inbox)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from services.ingest.files import is_candidate
+from services.ingest.folders import Folders
+from services.ingest.paths import DIR_FLAGS, open_folder
+
+OnSkip = Callable[[str, str], None]  # (path, reason): what a scan leaves alone on purpose
+
+
+class Scanner:
+    """Which files in the inbox are candidates: from a notification (accepts) or a walk (scan)."""
+
+    def __init__(self, folders: Folders) -> None:
+        self.root = folders.root
+        self.max_depth = folders.max_depth
+        self.owns = folders.owns
+
+    def accepts(self, path: Path | str) -> bool:
+        """Whether a path reported by a notification is a candidate article file (strings: this
+        runs for every notification)."""
+        text = os.fspath(path)
+        root = str(self.root) + os.sep
+        if not text.startswith(root) or self.owns(text):
+            return False
+        parts = text[len(root) :].split(os.sep)
+        return (
+            is_candidate(parts[-1])
+            and len(parts) - 1 <= self.max_depth
+            and not any(p.startswith(".") for p in parts[:-1])
+        )
+
+    def scan(self, on_skip: OnSkip | None = None) -> Iterator[Path]:
+        """Every candidate file, depth-first, streamed (never a whole listing in memory), no link followed.
+
+        What it leaves alone on purpose goes to on_skip(path, reason): "symlink" and "special_file" (FIFO,
+        socket, device) for entries with a candidate name, "too_deep" for a folder below NEWSWIRE_MAX_DEPTH
+        (the folder, once; not its files). Hidden and temporary names and newswire's own folders are passed
+        over without a word, as ever. Called again, it reports again: the caller keeps what it has seen."""
+        try:
+            fd = os.open(self.root, DIR_FLAGS & ~os.O_NOFOLLOW)
+        except OSError:
+            return
+        yield from self._scan(fd, str(self.root), 0, on_skip)
+
+    def scan_folder(self, folder: Path | str, on_skip: OnSkip | None = None) -> Iterator[Path]:
+        """The candidate files in one folder below the inbox (one just moved in, say) and in its subfolders,
+        exactly as scan() would find them there: depth counted from the inbox, the same reports. A folder
+        outside the inbox, hidden, inside newswire's own folders or gone gives nothing; one that is a link, or
+        lies below NEWSWIRE_MAX_DEPTH, gives nothing but its report ("symlink", "too_deep")."""
+        text = os.fspath(folder).rstrip(os.sep)
+        if text == str(self.root):
+            yield from self.scan(on_skip)
+            return
+        root = str(self.root) + os.sep
+        if not text.startswith(root) or self.owns(text):
+            return
+        parts = text[len(root) :].split(os.sep)
+        if any(not p or p.startswith(".") for p in parts):  # "." and ".." too
+            return
+        if len(parts) > self.max_depth:
+            _report(on_skip, text, "too_deep")
+            return
+        try:
+            fd = open_folder(str(self.root), parts)
+        except NotADirectoryError:
+            if os.path.islink(text):
+                _report(on_skip, text, "symlink")
+            return
+        except OSError:
+            return
+        yield from self._scan(fd, text, len(parts), on_skip)
+
+    def _scan(self, fd: int, folder: str, depth: int, on_skip: OnSkip | None) -> Iterator[Path]:
+        """The files below the folder open as fd (closed here), which is depth levels below the inbox."""
+        try:
+            with os.scandir(fd) as it:
+                for entry in it:
+                    path = folder + os.sep + entry.name
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            if not entry.name.startswith(".") and not self.owns(path):
+                                yield from self._subfolder(fd, entry.name, path, depth, on_skip)
+                        elif not is_candidate(entry.name):
+                            continue
+                        elif entry.is_file(follow_symlinks=False):
+                            yield Path(path)
+                        else:
+                            _report(on_skip, path, "symlink" if entry.is_symlink() else "special_file")
+                    except OSError:
+                        continue
+        except OSError:
+            return
+        finally:
+            os.close(fd)
+
+    def _subfolder(self, fd: int, name: str, path: str, depth: int, on_skip: OnSkip | None) -> Iterator[Path]:
+        if depth >= self.max_depth:
+            _report(on_skip, path, "too_deep")
+            return
+        try:
+            child = open_folder(fd, (name,))
+        except NotADirectoryError:  # became a link since it was listed
+            _report(on_skip, path, "symlink")
+            return
+        yield from self._scan(child, path, depth + 1, on_skip)
+
+
+def _report(on_skip: OnSkip | None, path: str, reason: str) -> None:
+    if on_skip is not None:
+        on_skip(path, reason)
