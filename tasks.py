@@ -5,6 +5,7 @@
     python3 tasks.py test    # set up, then run the test suite (extra args go to pytest)
     python3 tasks.py lint    # ruff and mypy
     python3 tasks.py bench   # the end-to-end benchmark
+    python3 tasks.py asyncapi  # regenerate asyncapi.json from the services' FastStream applications
 
 Set-up is `uv sync --locked`: the exact versions of uv.lock, in ./.venv.
 """
@@ -65,7 +66,7 @@ def _exec(uv: str, *args: str) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("up", "test", "lint", "bench"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("up", "test", "lint", "bench", "asyncapi"):
         sys.exit(__doc__)
     chore, extra = sys.argv[1], sys.argv[2:]
     uv = _uv()
@@ -74,6 +75,8 @@ def main() -> None:
         _exec(uv, "newswire", "up", *extra)
     elif chore == "bench":
         _exec(uv, "newswire", "bench", *extra)
+    elif chore == "asyncapi":
+        _exec(uv, "python", "-c", "from newswire_cli.asyncapi import write; print(write())")
     elif chore == "test":
         os.chdir(ROOT)
         _exec(uv, "pytest", *extra)

@@ -18,9 +18,14 @@ SETTING = "NEWSWIRE_REDIS_URL"
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+# Every client of ours, the FastStream brokers' included: a reply slower than 30 s is a dead
+# connection (blocking reads block for a second at most), and idle connections are checked.
+CLIENT_OPTIONS: dict[str, Any] = {"socket_timeout": 30, "socket_connect_timeout": 5, "health_check_interval": 15}
+
+
 def client(url: str) -> aioredis.Redis:
     try:
-        return aioredis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5, health_check_interval=15)
+        return aioredis.Redis.from_url(url, **CLIENT_OPTIONS)
     except ValueError as exc:
         raise ConfigError(f"{SETTING}: {exc}") from None
 
@@ -31,6 +36,12 @@ async def connect(url: str, timeout_s: float) -> aioredis.Redis:
         r = client(url)
     except ConfigError as exc:  # urllib's message may quote the URL's userinfo
         raise ConfigError(redact_text(str(exc), url)) from None
+    await answering(r, url, timeout_s)
+    return r
+
+
+async def answering(r: aioredis.Redis, url: str, timeout_s: float) -> None:
+    """Return once r has answered PING; closed and ConfigError after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -46,7 +57,7 @@ async def connect(url: str, timeout_s: float) -> aioredis.Redis:
                 raise ConfigError(f"{SETTING}: cannot use {redact(url)}: {redact_text(first, url)}") from None
             await asyncio.sleep(0.25)
         else:
-            return r
+            return
 
 
 async def ensure_group(r: aioredis.Redis, stream: str, group: str) -> None:

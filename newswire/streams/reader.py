@@ -9,7 +9,7 @@ FastStream's claiming (``min_idle_time``) claims one entry per round trip, and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from faststream.message import StreamMessage
@@ -35,22 +35,8 @@ class Reader:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._subscriber: Any = None
 
-    def subscribe(self, broker: RedisBroker) -> None:
-        """Register the FastStream batch subscriber that feeds the processor."""
-        m = self.member
-        sub = StreamSub(
-            m.stream, group=m.group, consumer=m.consumer, batch=True, max_records=self.batch_size, polling_interval=1000
-        )
-        subscriber = broker.subscriber(
-            stream=sub, ack_policy=AckPolicy.MANUAL, parser=_raw_entries, decoder=_not_decoded
-        )
-
-        @subscriber
-        async def on_batch(msg: RedisBatchStreamMessage) -> None:
-            raw = msg.raw_message
-            ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
-            await self.start_batch(list(zip(ids, raw["data"], strict=True)))
-
+    def attach(self, subscriber: Any) -> None:
+        """The FastStream subscriber that feeds this reader (see ``subscribe``), watched and stopped here."""
         self._subscriber = subscriber
 
     async def start_batch(self, entries: Sequence[Entry]) -> None:
@@ -79,6 +65,11 @@ class Reader:
         except Exception as exc:  # noqa: BLE001 - the entries stay pending and are reclaimed; keep consuming
             self.member.log.error("batch_failed", entries=len(entries), error=one_line(exc))
 
+    async def stop(self) -> None:
+        """Stop reading (at stop: what is read and not started stays pending for the next start)."""
+        if self._subscriber is not None and self._subscriber.running:
+            await self._subscriber.stop()
+
     async def finish_in_flight(self) -> None:
         """Wait for the batches in hand (at stop, after the subscriber stopped reading)."""
         while self._in_flight:
@@ -101,6 +92,35 @@ class Reader:
                 await pause(m.stopping, 2.0)
                 continue
             m.log.warning("subscriber_restarted", stream=m.stream, group=m.group)
+
+
+def subscribe(
+    broker: RedisBroker,
+    *,
+    stream: str,
+    group: str,
+    consumer: str,
+    batch_size: int,
+    deliver: Callable[[list[Entry]], Awaitable[None]],
+) -> Any:
+    """Declare the batch subscriber of ``stream`` as ``group``/``consumer``: each batch read is handed to
+    ``deliver`` as (entry id, fields) pairs, and acknowledged by the Committer, never by FastStream.
+
+    Not in the AsyncAPI document: its handler takes the raw entries (each is decoded in a worker
+    process, so a malformed one is dead-lettered alone), so FastStream knows no payload type for it;
+    what the stream carries is documented by the publisher that writes it."""
+    sub = StreamSub(stream, group=group, consumer=consumer, batch=True, max_records=batch_size, polling_interval=1000)
+    subscriber = broker.subscriber(
+        stream=sub, ack_policy=AckPolicy.MANUAL, parser=_raw_entries, decoder=_not_decoded, include_in_schema=False
+    )
+
+    @subscriber
+    async def on_batch(msg: RedisBatchStreamMessage) -> None:
+        raw = msg.raw_message
+        ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
+        await deliver(list(zip(ids, raw["data"], strict=True)))
+
+    return subscriber
 
 
 async def _raw_entries(message: Any) -> StreamMessage[Any]:

@@ -1,18 +1,22 @@
-"""Composition root of the enrich service."""
+"""Composition root of the enrich service: a FastStream application reading articles:stored."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from newswire.contracts import GROUP_ENRICH
+from faststream import FastStream
+
+from newswire.contracts import GROUP_ENRICH, ArticleEnriched, Streams
 from newswire.health import Check
-from newswire.service import run_consumer_service
+from newswire.service import ConsumerService, ConsumerSpec, Publication, declare, make_broker, serve
 from newswire.workers import WorkerPool, preload
 from services.enrich import dedup, work
 from services.enrich.config import EnrichSettings
 from services.enrich.handlers import EnrichHandler
 from services.enrich.repository import EnrichmentRepository
+
+DESCRIPTION = "Enriches each stored article (group enrich on articles:stored) and emits it once."
 
 
 def warm_window(repository: EnrichmentRepository, capacity: int, threshold: float) -> dedup.Window:
@@ -43,6 +47,44 @@ def make_handler(
     )
 
 
+def publications(streams: Streams) -> list[Publication]:
+    return [
+        Publication(
+            streams.enriched,
+            ArticleEnriched,
+            "One event per distinct article with what enrichment found (entities, places, quotes, tone, "
+            "keywords, dates, amounts, near-duplicates); read by anyone, with or without a consumer group.",
+        ),
+        Publication.dead_letters(
+            streams.dead, stage="enrich", description="Entries enrich could not process, with the reason."
+        ),
+    ]
+
+
+def build(
+    settings: EnrichSettings, *, redis_url: str, stopping: asyncio.Event, log: Any, health: list[Check] | None = None
+) -> tuple[FastStream, ConsumerService]:
+    streams = settings.streams
+    spec = ConsumerSpec(
+        stage="enrich",
+        stream=streams.stored,
+        group=GROUP_ENRICH,
+        work=work.TARGET,
+        make_handler=lambda engine, pool: make_handler(settings, engine, pool, stopping=stopping, log=log),
+        # What enrich consumes, and what it produces: subscribers' groups on articles:enriched
+        # keep what they have not acknowledged; plain readers get the retention.
+        trim=[streams.stored, streams.enriched],
+        markers=streams.emitted,  # a stored entry read again after a lost group is not emitted twice
+        publishes=publications(streams),
+    )
+    broker = make_broker(redis_url, log=log)
+    declare(broker, spec.publishes)
+    service = ConsumerService(
+        settings, spec, broker=broker, redis_url=redis_url, stopping=stopping, log=log, health=health
+    )
+    return service.app(service="enrich", description=DESCRIPTION), service
+
+
 async def run(
     settings: EnrichSettings,
     *,
@@ -52,22 +94,7 @@ async def run(
     health: list[Check] | None = None,
 ) -> None:
     log = log.bind(service="enrich")
-    streams = settings.streams
     # The fork server imports the enrichers and their tables once; every worker shares them.
     preload("services.enrich.warm")
-    await run_consumer_service(
-        settings,
-        stage="enrich",
-        stream=streams.stored,
-        group=GROUP_ENRICH,
-        work=work.TARGET,
-        make_handler=lambda engine, pool: make_handler(settings, engine, pool, stopping=stopping, log=log),
-        # What enrich consumes, and what it produces: subscribers' groups on articles:enriched
-        # keep what they have not acknowledged; plain readers get the retention.
-        trim=[streams.stored, streams.enriched],
-        redis_url=redis_url,
-        stopping=stopping,
-        log=log,
-        health=health,
-        markers=streams.emitted,  # a stored entry read again after a lost group is not emitted twice
-    )
+    app, service = build(settings, redis_url=redis_url, stopping=stopping, log=log, health=health)
+    await serve(app, service)

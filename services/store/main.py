@@ -1,18 +1,59 @@
-"""Composition root of the store service."""
+"""Composition root of the store service: a FastStream application reading articles:raw."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from newswire.contracts import GROUP_STORE
+from faststream import FastStream
+
+from newswire.contracts import GROUP_ENRICH, GROUP_STORE, ArticleStored, Streams
 from newswire.health import Check
-from newswire.service import run_consumer_service
+from newswire.service import ConsumerService, ConsumerSpec, Publication, declare, make_broker, serve
 from newswire.workers import preload
 from services.store import work
 from services.store.config import StoreSettings
 from services.store.handlers import StoreHandler
 from services.store.repository import ArticleRepository
+
+DESCRIPTION = "Parses each discovered file (group store on articles:raw) and stores its article once."
+
+
+def publications(streams: Streams) -> list[Publication]:
+    return [
+        Publication(
+            streams.stored,
+            ArticleStored,
+            f"One event per distinct article, once it is committed to the database; read by group {GROUP_ENRICH}.",
+        ),
+        Publication.dead_letters(
+            streams.dead, stage="store", description="Entries the store could not process, with the reason."
+        ),
+    ]
+
+
+def build(
+    settings: StoreSettings, *, redis_url: str, stopping: asyncio.Event, log: Any, health: list[Check] | None = None
+) -> tuple[FastStream, ConsumerService]:
+    streams = settings.streams
+    spec = ConsumerSpec(
+        stage="store",
+        stream=streams.raw,
+        group=GROUP_STORE,
+        work=work.TARGET,
+        make_handler=lambda engine, pool: StoreHandler(
+            repository=ArticleRepository(engine), pool=pool, streams=streams, stopping=stopping, log=log
+        ),
+        trim=[streams.raw],  # what the store consumes; articles:stored is trimmed by enrich
+        markers=streams.receipts,  # the file's receipt: the watcher archives a file once it has one
+        publishes=publications(streams),
+    )
+    broker = make_broker(redis_url, log=log)
+    declare(broker, spec.publishes)
+    service = ConsumerService(
+        settings, spec, broker=broker, redis_url=redis_url, stopping=stopping, log=log, health=health
+    )
+    return service.app(service="store", description=DESCRIPTION), service
 
 
 async def run(
@@ -24,21 +65,6 @@ async def run(
     health: list[Check] | None = None,
 ) -> None:
     log = log.bind(service="store")
-    streams = settings.streams
     preload(work.__name__)
-    await run_consumer_service(
-        settings,
-        stage="store",
-        stream=streams.raw,
-        group=GROUP_STORE,
-        work=work.TARGET,
-        make_handler=lambda engine, pool: StoreHandler(
-            repository=ArticleRepository(engine), pool=pool, streams=streams, stopping=stopping, log=log
-        ),
-        trim=[streams.raw],  # what the store consumes; articles:stored is trimmed by enrich
-        redis_url=redis_url,
-        stopping=stopping,
-        log=log,
-        health=health,
-        markers=streams.receipts,  # the file's receipt: the watcher archives a file once it has one
-    )
+    app, service = build(settings, redis_url=redis_url, stopping=stopping, log=log, health=health)
+    await serve(app, service)

@@ -740,13 +740,19 @@ async def test_subscriber_works_on_two_batches_at_once_and_stops_without_startin
     and the third is not started: it stays pending for this consumer's next start."""
     from faststream.redis import RedisBroker
 
+    from newswire.streams.reader import subscribe
+
     stopping, gate = asyncio.Event(), asyncio.Event()
     handler = rig.store_handler(stopping, CountingGate, gate=gate)
     c = await rig.consumer("c1", handler=handler, stopping=stopping, batch_size=2)
     for n in range(6):
         await rig.publish(discovered(article_text(n), f"{n}.txt"))
     broker = RedisBroker(redis_server_url, logger=None)
-    c.reader.subscribe(broker)
+    c.reader.attach(
+        subscribe(
+            broker, stream=c.stream, group=c.group, consumer=c.consumer, batch_size=2, deliver=c.reader.start_batch
+        )
+    )
     await broker.start()
     try:
         # All three batches were read (pending), two are in the handler, the third waits for a slot.
