@@ -38,7 +38,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def is_transient(exc: BaseException) -> bool:
     """Errors worth retrying with backoff: the database is away, busy, read-only for a moment (a
     failover) or broken inside, not the data wrong. DataError, IntegrityError and the like are the
-    data's fault: the entry that causes them is dead-lettered (newswire.consumer.rejection_reason)."""
+    data's fault: the entry that causes them is dead-lettered (newswire.streams.entries.rejection_reason)."""
     if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | InternalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -45,13 +45,21 @@ def dead_letter(
 ) -> Outbound:
     """An articles:dead entry for a stream entry that cannot be processed. Never raises, whatever
     the entry holds (deep nesting, invalid UTF-8, lone surrogates, megabytes of junk)."""
+    event = rejected(stage=stage, stream=stream, entry_id=entry_id, fields=fields, reason=reason, detail=detail)
+    return Outbound(entry_id, dead, encode(event))
+
+
+def rejected(
+    *, stage: str, stream: str, entry_id: str, fields: dict[bytes, bytes], reason: str, detail: str
+) -> ArticleRejected:
+    """The dead letter's event (see dead_letter): the entry's own ids where it has readable ones."""
     doc = as_json(fields)
     article_id = doc.get("article_id")
     if not isinstance(article_id, str) or not _HEX64.fullmatch(article_id):
         article_id = hashlib.sha256(b"".join(v for v in fields.values() if isinstance(v, bytes))).hexdigest()
     correlation_id = doc.get("correlation_id")
     source_name = doc.get("source_name")
-    event = ArticleRejected(
+    return ArticleRejected(
         article_id=article_id,
         correlation_id=clean_text(correlation_id)[:64] if isinstance(correlation_id, str) else entry_id,
         stage=stage,
@@ -61,7 +69,6 @@ def dead_letter(
         source_stream=stream,
         source_entry_id=entry_id,
     )
-    return Outbound(entry_id, dead, encode(event))
 
 
 def rejection_reason(exc: BaseException) -> str:

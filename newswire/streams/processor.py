@@ -19,9 +19,10 @@ from contextlib import suppress
 
 from redis.exceptions import ResponseError
 
+from newswire.contracts import encode
 from newswire.redisio import TRANSIENT
 from newswire.streams.committer import Committer
-from newswire.streams.entries import BatchHandler, Entry, Outbound, dead_letter, rejection_reason
+from newswire.streams.entries import BatchHandler, Entry, Outbound, dead_letter, rejected, rejection_reason
 from newswire.streams.membership import Membership
 from newswire.text import one_line
 from newswire.waiting import Stopping, pause, retry_transient
@@ -99,8 +100,23 @@ class Processor:
             entry_id, fields = entries[0]
             reason = rejection_reason(exc)
             detail = f"{type(exc).__name__}: {one_line(exc)}"
-            self.member.log.error("entry_failed", entry_id=entry_id, reason=reason, error=detail)
-            out = [self.dead_letter(entry_id, fields, reason=reason, detail=detail)]
+            event = rejected(
+                stage=self.stage,
+                stream=self.member.stream,
+                entry_id=entry_id,
+                fields=fields,
+                reason=reason,
+                detail=detail,
+            )
+            self.member.log.error(
+                "entry_failed",
+                entry_id=entry_id,
+                correlation_id=event.correlation_id,
+                article_id=event.article_id,
+                reason=reason,
+                error=detail,
+            )
+            out = [Outbound(entry_id, self.dead, encode(event))]
         self.member.progress.step()
         try:
             await self.commit(out, [entry_id for entry_id, _ in entries])

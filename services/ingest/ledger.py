@@ -8,7 +8,7 @@ until its entry is confirmed:
 
 - an articles:raw entry has the store's receipt ``<receipts><entry id>``, which the store sets in
   the same atomic step as its acknowledgement and its article.stored event or dead letter
-  (newswire.consumer.Committer); an articles:dead entry of ingest's own is its own confirmation;
+  (newswire.streams.committer.Committer); an articles:dead entry of ingest's own is its own confirmation;
 - and the confirmation is durable: on a server with an append-only file, the receipt is still
   there ``grace_s`` (NEWSWIRE_DURABILITY_GRACE_S, 2 s) after it was first seen (appendfsync everysec
   writes about a second behind), and, where the server has WAITAOF (Redis 7.2+, Valkey), WAITAOF
@@ -18,7 +18,7 @@ until its entry is confirmed:
 
 Then the file is archived (done/, error/, deleted or kept, by the receipt and NEWSWIRE_DONE_POLICY)
 and its ledger field removed (the receipt expires with the stream's retention: it is also the
-store's marker that the entry's events were emitted, newswire.consumer.Committer). An entry that
+store's marker that the entry's events were emitted, newswire.streams.committer.Committer). An entry that
 is gone without a receipt (Redis lost its last second of writes, or came back empty) is published
 again under the same correlation id, so the store recognises the file and emits its article again
 if it stored it already.
