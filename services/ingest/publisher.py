@@ -83,6 +83,7 @@ class Publisher:
                 self.log.info(
                     "published",
                     path=c.source_name,
+                    correlation_id=r.correlation_id,
                     article_id=r.article_id,
                     sha256=r.sha,
                     size=r.size,
@@ -92,4 +93,12 @@ class Publisher:
             else:
                 self.counters["rejected"] += 1
                 reason, detail = r.rejection
-                self.log.warning("rejected", path=c.source_name, reason=reason, detail=detail, size=r.size, ms=ms)
+                self.log.warning(
+                    "rejected",
+                    path=c.source_name,
+                    correlation_id=r.correlation_id,
+                    reason=reason,
+                    detail=detail,
+                    size=r.size,
+                    ms=ms,
+                )

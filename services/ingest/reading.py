@@ -23,6 +23,7 @@ class Read:
     rejection: tuple[str, str] | None
     article_id: str | None = None
     encoding: str | None = None
+    correlation_id: str = ""  # the event's: logged, so that one file can be followed through the services
 
 
 class Reader:
@@ -61,6 +62,7 @@ class Reader:
             None,
             event.article_id,
             decoded.encoding,
+            cid,
         )
 
     def _rejected(
@@ -74,7 +76,7 @@ class Reader:
             detail=f"{claimed.source_name}: {detail}",
             source_name=claimed.source_name,
         )
-        return Read("dead", encode(event)[b"__data__"], size, sha, mtime_ns, (reason, detail))
+        return Read("dead", encode(event)[b"__data__"], size, sha, mtime_ns, (reason, detail), correlation_id=cid)
 
     def read_some(self, claims: list[Claimed], budget: int) -> tuple[list[tuple[Claimed, Read]], list[Claimed]]:
         """Read files until about budget bytes are in memory; what is read, and what is left."""
