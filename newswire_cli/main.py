@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from newswire import __version__
 from newswire.settings import ConfigError
 from newswire_cli.run import cmd_health, cmd_service, cmd_up
-from newswire_cli.tail import cmd_tail
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,13 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
 
     k.set_defaults(func=cmd_soak)
-    t = sub.add_parser("tail", help="print a stream's events as JSON lines")
-    t.add_argument("stream", nargs="?", default="articles:enriched")
-    t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
-    t.add_argument("--from-start", action="store_true", help="print the whole stream first")
-    t.add_argument("--no-follow", action="store_true", help="exit after printing what is there")
-    t.set_defaults(func=cmd_tail)
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
     return p
+
+
+# Modules that add their own subcommands: each has register(sub), and imports what its command
+# needs only when the command runs (every command parses all of them).
+COMMANDS = ("newswire_cli.tail",)
 
 
 # The tools get the embedded server from here, the composition root: they never import the CLI.

@@ -15,6 +15,15 @@ from newswire.settings import CommonSettings, ConfigError, load
 from newswire_cli.run import redis_url_of
 
 
+def register(sub: Any) -> None:
+    t = sub.add_parser("tail", help="print a stream's events as JSON lines")
+    t.add_argument("stream", nargs="?", default="articles:enriched")
+    t.add_argument("-n", "--lines", type=int, default=10, help="events from the past to print first (default 10)")
+    t.add_argument("--from-start", action="store_true", help="print the whole stream first")
+    t.add_argument("--no-follow", action="store_true", help="exit after printing what is there")
+    t.set_defaults(func=cmd_tail)
+
+
 def cmd_tail(args: argparse.Namespace) -> int:
     import redis
 
