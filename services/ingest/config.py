@@ -1,9 +1,13 @@
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from newswire.settings import CommonSettings
+
+Patterns = Annotated[tuple[str, ...], NoDecode]  # parsed by _patterns: a comma-separated list or a JSON array
 
 
 class IngestSettings(CommonSettings):
@@ -33,3 +37,38 @@ class IngestSettings(CommonSettings):
         description="Where Redis keeps an append-only file but has no WAITAOF: how long a receipt must stay "
         "before its file is archived",
     )
+    include: Patterns = Field(
+        default=("*",),
+        description="Glob patterns of the inbox files to take (comma-separated or a JSON array); a pattern "
+        "with a / is matched against the path relative to the inbox, one without against the file name; "
+        "case-insensitive",
+    )
+    exclude: Patterns = Field(
+        default=(),
+        description="Glob patterns of inbox files to leave alone (logged once as skipped, reason excluded); "
+        "they win over include",
+    )
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _patterns(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON array of patterns: {exc}") from None
+            else:
+                value = text.split(",")
+        if isinstance(value, list | tuple):
+            patterns = tuple(str(p).strip() for p in value)
+            return tuple(p for p in patterns if p)
+        return value
+
+    @field_validator("include")
+    @classmethod
+    def _some_included(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("no patterns: no file would ever be taken (* takes every file)")
+        return value

@@ -1,6 +1,7 @@
 """Discovery: the inbox's files found by OS notifications (or polling where those do not work,
 checked with a probe file), by rescans, and inside folders moved in whole; each is noted in the
-settler (settle.py), which says when it is complete. What is left alone on purpose is logged once.
+settler (settle.py), which says when it is complete. What is left alone on purpose is logged once,
+with its reason (symlink, special_file, too_deep; excluded: by NEWSWIRE_INCLUDE/EXCLUDE).
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ class Discovery:
                     folders.append(raw)  # moved or copied in whole: no notification for what it holds
                 elif self.inbox.accepts(raw):
                     await self._note(Path(raw))
+                elif change == Change.added and self.inbox.scanner.excluded(raw):
+                    self.skip(raw, "excluded")  # at once, not at the next rescan
             for folder in folders:
                 await self._scan_into_settler(lambda f=folder: self.inbox.scan_folder(Path(f), on_skip=self.skip))
             folders.clear()

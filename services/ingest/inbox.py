@@ -35,7 +35,7 @@ from services.ingest.claims import Claimed, Claims
 from services.ingest.config import IngestSettings
 from services.ingest.folders import Folders
 from services.ingest.paths import UnsafeName
-from services.ingest.scanning import OnSkip, Scanner
+from services.ingest.scanning import NameFilter, OnSkip, Scanner
 
 __all__ = ["Claimed", "Inbox", "OnSkip", "UnsafeName"]
 
@@ -43,7 +43,7 @@ __all__ = ["Claimed", "Inbox", "OnSkip", "UnsafeName"]
 class Inbox(Folders):
     def __init__(self, settings: IngestSettings, *, owner: str = "") -> None:
         super().__init__(settings, owner=owner)
-        self.scanner = Scanner(self)
+        self.scanner = Scanner(self, NameFilter(settings.include, settings.exclude))
         self.claims = Claims(self)
         self.archive = Archive(self)
         self.accepts = self.scanner.accepts

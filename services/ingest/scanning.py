@@ -4,7 +4,8 @@ reports what it leaves alone on purpose (see services.ingest.inbox)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from services.ingest.files import is_candidate
@@ -14,33 +15,70 @@ from services.ingest.paths import DIR_FLAGS, open_folder
 OnSkip = Callable[[str, str], None]  # (path, reason): what a scan leaves alone on purpose
 
 
+class NameFilter:
+    """NEWSWIRE_INCLUDE and NEWSWIRE_EXCLUDE: glob patterns (fnmatch: *, ?, [...]), case-insensitive. A pattern
+    with a / is matched against the file's path relative to the inbox (a * there spans folders too), one
+    without against its name. A file is taken when an include pattern matches and no exclude pattern does."""
+
+    def __init__(self, include: Iterable[str] = ("*",), exclude: Iterable[str] = ()) -> None:
+        self.include = tuple(p.lower() for p in include)
+        self.exclude = tuple(p.lower() for p in exclude)
+        self.everything = self.include == ("*",) and not self.exclude  # the default: no work per file
+
+    def excludes(self, relative: str) -> bool:
+        """Whether the file at this path relative to the inbox (os.sep-separated) is left alone."""
+        if self.everything:
+            return False
+        path = relative.lower().replace(os.sep, "/")
+        name = path.rpartition("/")[2]
+        return not self._matches(self.include, path, name) or self._matches(self.exclude, path, name)
+
+    @staticmethod
+    def _matches(patterns: tuple[str, ...], path: str, name: str) -> bool:
+        return any(fnmatchcase(path if "/" in p else name, p) for p in patterns)
+
+
 class Scanner:
     """Which files in the inbox are candidates: from a notification (accepts) or a walk (scan)."""
 
-    def __init__(self, folders: Folders) -> None:
+    def __init__(self, folders: Folders, names: NameFilter | None = None) -> None:
         self.root = folders.root
         self.max_depth = folders.max_depth
         self.owns = folders.owns
+        self.names = names or NameFilter()
 
     def accepts(self, path: Path | str) -> bool:
         """Whether a path reported by a notification is a candidate article file (strings: this
         runs for every notification)."""
-        text = os.fspath(path)
+        relative = self._candidate(os.fspath(path))
+        return relative is not None and not self.names.excludes(relative)
+
+    def excluded(self, path: Path | str) -> bool:
+        """Whether a path reported by a notification would be a candidate but for NEWSWIRE_INCLUDE/EXCLUDE."""
+        relative = self._candidate(os.fspath(path))
+        return relative is not None and self.names.excludes(relative)
+
+    def _candidate(self, text: str) -> str | None:
+        """text's path relative to the inbox if it has a candidate name at a watched place, else None."""
         root = str(self.root) + os.sep
         if not text.startswith(root) or self.owns(text):
-            return False
-        parts = text[len(root) :].split(os.sep)
-        return (
+            return None
+        relative = text[len(root) :]
+        parts = relative.split(os.sep)
+        if (
             is_candidate(parts[-1])
             and len(parts) - 1 <= self.max_depth
             and not any(p.startswith(".") for p in parts[:-1])
-        )
+        ):
+            return relative
+        return None
 
     def scan(self, on_skip: OnSkip | None = None) -> Iterator[Path]:
         """Every candidate file, depth-first, streamed (never a whole listing in memory), no link followed.
 
-        What it leaves alone on purpose goes to on_skip(path, reason): "symlink" and "special_file" (FIFO,
-        socket, device) for entries with a candidate name, "too_deep" for a folder below NEWSWIRE_MAX_DEPTH
+        What it leaves alone on purpose goes to on_skip(path, reason): "excluded" for a candidate name that
+        NEWSWIRE_INCLUDE/EXCLUDE leave out (whatever the entry is), "symlink" and "special_file" (FIFO, socket,
+        device) for other entries with a candidate name, "too_deep" for a folder below NEWSWIRE_MAX_DEPTH
         (the folder, once; not its files). Hidden and temporary names and newswire's own folders are passed
         over without a word, as ever. Called again, it reports again: the caller keeps what it has seen."""
         try:
@@ -89,6 +127,8 @@ class Scanner:
                                 yield from self._subfolder(fd, entry.name, path, depth, on_skip)
                         elif not is_candidate(entry.name):
                             continue
+                        elif not self.names.everything and self.names.excludes(path[len(str(self.root)) + 1 :]):
+                            _report(on_skip, path, "excluded")
                         elif entry.is_file(follow_symlinks=False):
                             yield Path(path)
                         else:

@@ -7,6 +7,8 @@ articles pay nothing for the other layouts:
   an XML document that is not XHTML (RSS, Atom, NewsML) is rejected as unsupported.
 - `{` or `[`: a JSON article document (services.store.json_layout). Text that
   starts with `[` but is not JSON ("[Updated] Headline") is read as plain text.
+- a delimited table (CSV, TSV: services.store.tables) is rejected as unsupported: it is not an article,
+  and read as text its header row would become a headline.
 - anything else: the seed layout and its variants (CRLF, BOM, extra blank lines,
   `Story Code:` spacing, no story code, the date line in other layouts and languages):
 
@@ -44,6 +46,7 @@ from services.store.article import (
     paragraphs_of_block,
 )
 from services.store.dates import parse_date
+from services.store.tables import table_kind
 
 __all__ = ["MAX_HEADLINE", "ParsedArticle", "Rejection", "parse"]
 
@@ -65,7 +68,11 @@ def parse(text: str) -> ParsedArticle | Rejection:
         return Rejection("unsupported_layout", "a document nested too deeply to read")
     except MemoryError:
         return Rejection("unsupported_layout", "a document too large to read in memory")
-    return layout if layout is not None else _parse_plain(text)
+    if layout is not None:
+        return layout
+    if (kind := table_kind(text)) is not None:
+        return Rejection("unsupported_layout", f"a table ({kind}), not an article")
+    return _parse_plain(text)
 
 
 def _layout(text: str) -> ParsedArticle | Rejection | None:
