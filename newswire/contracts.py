@@ -53,7 +53,7 @@ class Streams:
         return cls(*(prefix + name for name in (*STREAMS, RECEIPTS, EMITTED)))
 
 
-SCHEMA_VERSION = 3  # 3 added enrichment.truncated and enrichment.analysed_chars
+SCHEMA_VERSION = 4  # 4 added article.enriched replay; 3 enrichment.truncated and enrichment.analysed_chars
 
 
 def normalise_text(text: str) -> str:
@@ -231,6 +231,12 @@ class ArticleEnriched(ArticleFields, Event):
 
     event: Literal["article.enriched"] = "article.enriched"
     enrichment: Enrichment
+    # Added with schema 4.
+    replay: bool = Field(
+        default=False,
+        description="Re-emitted from the database by `newswire replay` (emitted_at is then the replay's time), "
+        "not by enrich: a subscriber may have seen this article's event before",
+    )
 
 
 class ArticleRejected(Event):

@@ -64,7 +64,13 @@ def _parser() -> argparse.ArgumentParser:
 
 # Modules that add their own subcommands: each has register(sub), and imports what its command
 # needs only when the command runs (every command parses all of them).
-COMMANDS = ("newswire_cli.tail", "newswire_cli.status")
+COMMANDS = (
+    "newswire_cli.tail",
+    "newswire_cli.status",
+    "newswire_cli.dead",
+    "newswire_cli.requeue",
+    "newswire_cli.replay",
+)
 
 
 # The tools get the embedded server from here, the composition root: they never import the CLI.
