@@ -58,6 +58,20 @@ class CommonSettings(BaseSettings):
     stall_s: float = Field(
         default=60.0, gt=0, description="Unhealthy when work waits this long with no progress (`newswire health`)"
     )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve /healthz, /readyz and /metrics on this port (unset or 0: no HTTP server)",
+    )
+    http_host: str = Field(
+        default="127.0.0.1", description="Address the HTTP server listens on (0.0.0.0: every interface)"
+    )
+
+    @field_validator("http_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("umask")
     @classmethod

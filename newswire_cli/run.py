@@ -8,7 +8,8 @@ import fcntl
 import os
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +19,7 @@ from newswire import __version__, logs
 from newswire.redaction import redact_url
 from newswire.redisio import redact
 from newswire.settings import CommonSettings, ConfigError, apply_umask, load
+from newswire.text import one_line
 
 
 def _settings_for(service: str) -> Any:
@@ -99,7 +101,7 @@ def cmd_up(_args: argparse.Namespace) -> int:
     if redis_url:
         _check_redis(redis_url, ingest.connect_timeout_s)
     else:
-        embedded = EmbeddedRedis(ingest.data_dir)
+        embedded = EmbeddedRedis(ingest.data_dir, port=ingest.embedded_port)
         redis_url = embedded.start()
     try:
         _banner(ingest, store, redis_url, embedded is not None)
@@ -107,6 +109,7 @@ def cmd_up(_args: argparse.Namespace) -> int:
             heartbeat=ingest.heartbeat_file,
             redis_url=redis_url,
             service="up",
+            http=_http_address(ingest),
             make=lambda stopping, checks: [
                 run_store(store, redis_url=redis_url, stopping=stopping, log=log, health=checks),
                 run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log, health=checks),
@@ -135,6 +138,7 @@ def cmd_service(args: argparse.Namespace) -> int:
         heartbeat=settings.heartbeat_file,
         redis_url=redis_url,
         service=args.service,
+        http=_http_address(settings),
     )
 
 
@@ -162,8 +166,15 @@ def redis_url_of(settings: CommonSettings) -> str:
     return url
 
 
-def _run(make: Any, *, heartbeat: Path | None, redis_url: str, service: str) -> int:
-    return asyncio.run(_supervise(make, heartbeat, redis_url, service))
+def _http_address(settings: CommonSettings) -> tuple[str, int] | None:
+    """Where this process serves /healthz, /readyz and /metrics: NEWSWIRE_HTTP_PORT unset or 0 means nowhere."""
+    return (settings.http_host, settings.http_port) if settings.http_port else None
+
+
+def _run(
+    make: Any, *, heartbeat: Path | None, redis_url: str, service: str, http: tuple[str, int] | None = None
+) -> int:
+    return asyncio.run(_supervise(make, heartbeat, redis_url, service, http))
 
 
 def _redis_answers(redis_url: str) -> Any:
@@ -188,6 +199,10 @@ def cmd_health(args: argparse.Namespace) -> int:
     from newswire.health import verdict
 
     common = load(CommonSettings)
+    if common.http_port:
+        healthy, line = _http_verdict(common.http_host, common.http_port)
+        print(line, file=sys.stdout if healthy else sys.stderr)
+        return 0 if healthy else 1
     if common.heartbeat_file is None:
         raise ConfigError("NEWSWIRE_HEARTBEAT_FILE: not set, so there is no heartbeat to check")
     healthy, line = verdict(common.heartbeat_file, args.max_age)
@@ -195,13 +210,47 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
-async def _supervise(make: Any, heartbeat: Path | None, redis_url: str, service: str) -> int:
+def _http_verdict(host: str, port: int) -> tuple[bool, str]:
+    """(healthy, one line) from this machine's /healthz, asked on loopback when the server listens everywhere."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    if host in ("", "0.0.0.0", "localhost"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP_PROXY
+    try:
+        with opener.open(url, timeout=3) as resp:
+            resp.read(65536)
+        return True, f"healthy: {url} answered {resp.status}"
+    except urllib.error.HTTPError as exc:
+        try:
+            problems = json.loads(exc.read(65536)).get("problems") or []
+        except (ValueError, AttributeError, OSError):
+            problems = []
+        why = "; ".join(str(p) for p in problems) or f"{url} answered {exc.code}"
+        return False, f"unhealthy: {why}"
+    except (OSError, ValueError) as exc:  # refused, timed out, not HTTP
+        reason = getattr(exc, "reason", None) or exc
+        return False, f"unhealthy: no answer from {url}: {one_line(reason) or type(exc).__name__}"
+
+
+async def _supervise(
+    make: Any, heartbeat: Path | None, redis_url: str, service: str, http: tuple[str, int] | None = None
+) -> int:
     """Run the services until SIGINT/SIGTERM or until one fails; always drain all of them.
 
     Each service adds its health checks to ``checks`` as it starts; the heartbeat writes their
-    verdict (newswire.health) while the services run."""
+    verdict (newswire.health) while the services run. With ``http``, the process's HTTP server
+    serves them too (see _serving_http)."""
     from newswire.health import heartbeat as beat_forever
 
+    log = structlog.get_logger("newswire").bind(service=service)
+    redis_check, redis_client = _redis_answers(redis_url)
+    checks: list[Any] = [redis_check]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = 0
@@ -215,30 +264,60 @@ async def _supervise(make: Any, heartbeat: Path | None, redis_url: str, service:
         print("newswire: stopping; finishing work in hand (Ctrl-C again to stop at once)", file=sys.stderr)
         stopping.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
-    redis_check, redis_client = _redis_answers(redis_url)
-    checks: list[Any] = [redis_check]
-    coros: list[Coroutine[Any, Any, None]] = make(stopping, checks)
-    tasks = [asyncio.create_task(c) for c in coros]
-    beat = None
-    if heartbeat:
-        log = structlog.get_logger("newswire").bind(service=service)
-        beat = asyncio.create_task(beat_forever(heartbeat, stopping=stopping, checks=checks, service=service, log=log))
-    stop_wait = asyncio.create_task(stopping.wait())
-    await asyncio.wait([*tasks, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-    stopping.set()
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    stop_wait.cancel()
-    if beat is not None:
-        await beat
-    await redis_client.aclose()
+    try:
+        async with _serving_http(http, checks=checks, redis_check=redis_check, log=log):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, on_signal)
+            coros: list[Coroutine[Any, Any, None]] = make(stopping, checks)
+            tasks = [asyncio.create_task(c) for c in coros]
+            beat = None
+            if heartbeat:
+                beat = asyncio.create_task(
+                    beat_forever(heartbeat, stopping=stopping, checks=checks, service=service, log=log)
+                )
+            stop_wait = asyncio.create_task(stopping.wait())
+            await asyncio.wait([*tasks, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+            stopping.set()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            stop_wait.cancel()
+            if beat is not None:
+                await beat
+    finally:
+        await redis_client.aclose()
     for r in results:
         if isinstance(r, ConfigError):
             raise r
         if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError):
             raise r
     return 0
+
+
+@asynccontextmanager
+async def _serving_http(
+    http: tuple[str, int] | None, *, checks: list[Any], redis_check: Any, log: Any
+) -> AsyncIterator[None]:
+    """/healthz (the services' stall checks), /readyz (Redis and the checks the services register)
+    and /metrics (newswire.metrics, whose stream gauges are refreshed meanwhile), served from before
+    the services start until they have stopped. A port that cannot be had stops the command first."""
+    if http is None:
+        yield
+        return
+    from newswire.http import HttpServer, add_ready, remove_ready
+    from newswire.metrics import STREAM_STATS
+
+    # Liveness leaves Redis out: a process whose Redis is away is alive (and not ready).
+    server = HttpServer(*http, live=lambda: [c for c in checks if c is not redis_check], log=log)
+    await server.start()
+    ready = add_ready("redis", redis_check)
+    done = asyncio.Event()
+    refresh = asyncio.create_task(STREAM_STATS.refresh_forever(done, log=log), name="stream-stats")
+    try:
+        yield
+    finally:
+        done.set()
+        await refresh
+        remove_ready(ready)
+        await server.close()
 
 
 def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:

@@ -14,12 +14,14 @@ each entry yields; the Committer then emits and acknowledges them in one atomic 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 
 from redis.exceptions import ResponseError
 
-from newswire.contracts import encode
+from newswire import metrics
+from newswire.contracts import DATA_FIELD, encode
 from newswire.redisio import TRANSIENT
 from newswire.streams.committer import Committer
 from newswire.streams.entries import BatchHandler, Entry, Outbound, dead_letter, rejected, rejection_reason
@@ -57,6 +59,9 @@ class Processor:
         # Resets the idle time of entries we still own, without counting a delivery; an entry
         # another consumer took over meanwhile is left alone (XCLAIM alone would take it back).
         self._refresh = member.redis.register_script(REFRESH_SCRIPT)
+        labels = (member.stream, member.group)
+        self._handled = metrics.ENTRIES_HANDLED.labels(*labels)
+        self._batch_seconds = metrics.BATCH_SECONDS.labels(*labels)
 
     async def handle(self, entries: Sequence[Entry]) -> None:
         """Process, then emit and ack in one atomic step; isolate failures to single entries.
@@ -72,9 +77,11 @@ class Processor:
         # a connection error, which the keeper would swallow and then run (and be awaited) forever.
         done = asyncio.Event()
         keeper = asyncio.create_task(self._keep_claimed(ids, done))
+        started = time.perf_counter()
         try:
             await self._handle(entries)
         finally:
+            self._batch_seconds.observe(time.perf_counter() - started)
             done.set()
             await keeper
             self.member.release(ids)
@@ -116,6 +123,7 @@ class Processor:
                 reason=reason,
                 error=detail,
             )
+            metrics.ENTRIES_FAILED.labels(self.member.stream, self.member.group, reason).inc()
             out = [Outbound(entry_id, self.dead, encode(event))]
         self.member.progress.step()
         try:
@@ -153,6 +161,16 @@ class Processor:
             await m.recreate_group()
             return
         m.progress.step()
+        self._count(out, committed, call.entries)
         if committed < call.entries:
             # Another consumer reclaimed them meanwhile; it emits them (once) instead of us.
             m.log.info("not_owner", skipped=call.entries - committed)
+
+    def _count(self, out: Sequence[Outbound], committed: int, entries: int) -> None:
+        self._handled.inc(committed)
+        if committed < entries:
+            return  # which of them were ours is not known: the consumer that commits the rest counts them
+        for o in out:
+            if o.stream == self.dead:
+                reason = metrics.reason_of(o.fields.get(DATA_FIELD, b""))
+                metrics.ENTRIES_DEAD_LETTERED.labels(self.member.stream, self.member.group, reason).inc()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from redis.exceptions import ResponseError
 
+from newswire import metrics
 from newswire.streams.entries import Entry
 from newswire.streams.membership import Membership
 from newswire.streams.processor import Processor
@@ -93,6 +94,7 @@ class Reclaimer:
             self.member.log.error("dead_lettered", count=len(poison), reason="max_deliveries")
         if fresh:
             self.member.log.info("reclaimed", count=len(fresh))
+            metrics.ENTRIES_RECLAIMED.labels(self.member.stream, self.member.group).inc(len(fresh))
             await self.processor.handle(fresh)
 
     async def _delivery_counts(self, ids: list[str]) -> dict[str, int]:

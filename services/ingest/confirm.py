@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newswire import metrics
 from newswire.health import Progress
 from newswire.text import one_line
 from newswire.waiting import pause
@@ -68,6 +69,7 @@ class Archiver:
             try:
                 self._archive_one(a)
                 self.counters["archived"] += 1
+                metrics.FILES_ARCHIVED.labels("done" if a.rejection is None and a.receipt == b"ok" else "error").inc()
                 out.append((a, True))
             except OSError as exc:
                 # The entry is confirmed; the file stays in processing/ and is archived at the next start.
@@ -174,6 +176,7 @@ class Confirmer:
         for c in again:
             self.inflight.pop(c.path)
         self.counters["republished"] += len(again)
+        metrics.FILES_REPUBLISHED.inc(len(again))
         await self.publisher.publish_claimed(again)
 
     async def _durable(self, confirmed: list[Awaiting], now: float) -> list[Awaiting]:

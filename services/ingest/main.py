@@ -8,12 +8,16 @@ declared so that the AsyncAPI document says what the streams carry.
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 from faststream import FastStream
 
 from newswire.contracts import GROUP_STORE, ArticleDiscovered, Streams
 from newswire.health import Check
+from newswire.http import Readiness, add_ready, remove_ready
+from newswire.metrics import STREAM_STATS, Watched
 from newswire.redisio import answering
 from newswire.service import Publication, application, declare, make_broker
 from services.ingest.config import IngestSettings
@@ -44,6 +48,8 @@ class IngestService:
         declare(self.broker, publications(settings.streams))
         self.watcher: Watcher | None = None
         self.task: asyncio.Task[None] | None = None
+        self.ready: Readiness | None = None
+        self.watched: Watched | None = None
 
     def app(self) -> FastStream:
         app = application(self.broker, service="ingest", description=DESCRIPTION)
@@ -56,6 +62,16 @@ class IngestService:
         redis = await self.broker.connect()
         await answering(redis, self.redis_url, self.settings.connect_timeout_s)
         self.watcher = Watcher(settings=self.settings, redis=redis, stopping=self.stopping, log=self.log)
+        self.ready = add_ready("ingest.folders", self.folders_problem)
+        streams = self.settings.streams
+        self.watched = STREAM_STATS.watch(redis, streams=[streams.raw, streams.dead])
+
+    async def folders_problem(self) -> str | None:
+        """Readiness: the four folders are there and this process may write in them."""
+        s = self.settings
+        folders = {"inbox": s.inbox, "processing": s.processing_dir, "done": s.done_dir, "error": s.error_dir}
+        bad = await asyncio.to_thread(_unwritable, folders)
+        return f"not writable: {', '.join(bad)}" if bad else None
 
     async def start(self) -> None:
         assert self.watcher is not None
@@ -68,9 +84,19 @@ class IngestService:
 
     async def stop(self) -> None:
         self.stopping.set()
+        remove_ready(self.ready)
+        if self.watched is not None:
+            STREAM_STATS.unwatch(self.watched)
         if self.task is not None:
             await asyncio.gather(self.task, return_exceptions=True)
             self.log.info("watcher_stopped")
+
+
+def _unwritable(folders: dict[str, Path]) -> list[str]:
+    # access(2) also says no on a read-only mount; a full disk shows up as failed moves in the log.
+    return [
+        f"{name} {path}" for name, path in folders.items() if not (path.is_dir() and os.access(path, os.W_OK | os.X_OK))
+    ]
 
 
 def build(

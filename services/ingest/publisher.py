@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newswire import metrics
 from newswire.health import Progress
 from newswire.waiting import retry_transient
 from services.ingest.claims import Claimed
@@ -44,6 +45,8 @@ class Publisher:
     def claim(self, paths: list[Path]) -> list[Claimed]:
         claimed = self.inbox.claim(paths, busy=set())
         self.counters["lost_races"] += len(paths) - len(claimed)
+        metrics.FILES_LOST_RACES.inc(len(paths) - len(claimed))
+        metrics.FILES_CLAIMED.inc(len(claimed))
         if claimed:
             claim_dir = claimed[0].claim_dir
             self.inflight.claimed(claim_dir, len(claimed))
@@ -80,6 +83,7 @@ class Publisher:
         for c, r in reads:
             if r.rejection is None:
                 self.counters["published"] += 1
+                metrics.FILES_PUBLISHED.inc()
                 self.log.info(
                     "published",
                     path=c.source_name,
@@ -93,6 +97,7 @@ class Publisher:
             else:
                 self.counters["rejected"] += 1
                 reason, detail = r.rejection
+                metrics.FILES_REJECTED.labels(reason).inc()
                 self.log.warning(
                     "rejected",
                     path=c.source_name,
