@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,13 +98,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     doc.update(_redis_part(url, settings, args.dead_limit))
     doc["folders"] = _folders_part(settings)
     doc["database"] = _database_part(settings.resolved_database_url, doc["server_time_ms"])
-    if args.json:
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    elif sys.stdout.isatty():
-        _print_rich(doc)
-    else:
-        _print_plain(doc)
-    sys.stdout.flush()
+    try:
+        if args.json:
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        elif sys.stdout.isatty():
+            _print_rich(doc)
+        else:
+            _print_plain(doc)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `newswire status | head`: the reader had enough
+        with suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
     if not doc["database"]["reachable"]:
         print(f"newswire: error: {doc['database']['error']}", file=sys.stderr)
         return 1
