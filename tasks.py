@@ -13,6 +13,7 @@ Set-up is `uv sync --locked`: the exact versions of uv.lock, in ./.venv.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 UV_VERSION = "0.13.8"
 TOOLS = ROOT / ".tools"
+
+# uv trusts the system's certificate store, as pip and curl do here: behind a proxy or a company
+# CA that re-signs TLS, uv's built-in roots fail where everything else works. UV_SYSTEM_CERTS is
+# its name from uv 0.9 on; UV_NATIVE_TLS, its older name, for a uv found on PATH.
+UV_ENV = {**os.environ, "UV_SYSTEM_CERTS": "1", "UV_NATIVE_TLS": "1"}
+
+
+class StepFailed(Exception):
+    """A set-up step failed: its name, exit status and command, for the one line main() prints."""
+
+    def __init__(self, step: str, command: list[str], status: int | str) -> None:
+        super().__init__(step)
+        self.step, self.command, self.status = step, command, status
+
+
+def _step(step: str, command: list[str]) -> None:
+    try:
+        subprocess.run(command, check=True, env=UV_ENV)
+    except subprocess.CalledProcessError as exc:
+        raise StepFailed(step, command, exc.returncode) from None
+    except OSError as exc:
+        raise StepFailed(step, command, exc.strerror or str(exc)) from None
 
 
 def _uv() -> str:
@@ -39,9 +62,9 @@ def _uv() -> str:
     except (OSError, subprocess.CalledProcessError):
         # Python without ensurepip (some distributions split it out): install for this user instead.
         shutil.rmtree(TOOLS, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--user", f"uv=={UV_VERSION}"], check=True)
+        _step("installing uv", [sys.executable, "-m", "pip", "install", "--user", f"uv=={UV_VERSION}"])
         return _user_uv()
-    subprocess.run([*pip, "install", "--quiet", "--disable-pip-version-check", f"uv=={UV_VERSION}"], check=True)
+    _step("installing uv", [*pip, "install", "--quiet", "--disable-pip-version-check", f"uv=={UV_VERSION}"])
     return str(local)
 
 
@@ -57,18 +80,33 @@ def _user_uv() -> str:
 def _sync(uv: str) -> None:
     # Bytecode compiled once here: every service process (and every test that starts one) then
     # imports in a fraction of the time, also where PYTHONDONTWRITEBYTECODE is set.
-    subprocess.run([uv, "sync", "--locked", "--quiet", "--compile-bytecode", "--project", str(ROOT)], check=True)
+    _step("uv sync", [uv, "sync", "--locked", "--quiet", "--compile-bytecode", "--project", str(ROOT)])
 
 
 def _exec(uv: str, *args: str) -> None:
     """Replace this process, so that Ctrl-C and SIGTERM reach newswire or pytest directly."""
-    os.execv(uv, [uv, "run", "--locked", "--quiet", "--project", str(ROOT), *args])
+    command = [uv, "run", "--locked", "--quiet", "--project", str(ROOT), *args]
+    try:
+        os.execve(uv, command, UV_ENV)
+    except OSError as exc:
+        raise StepFailed("uv run", command, exc.strerror or str(exc)) from None
 
 
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in ("up", "test", "lint", "bench", "asyncapi"):
         sys.exit(__doc__)
-    chore, extra = sys.argv[1], sys.argv[2:]
+    try:
+        _chore(sys.argv[1], sys.argv[2:])
+    except StepFailed as exc:
+        # The step's own output (pip's, uv's) is above: this line says which step and how to retry.
+        status = f"exit {exc.status}" if isinstance(exc.status, int) else exc.status
+        retry = shlex.join(["python3", "tasks.py", *sys.argv[1:]])
+        sys.exit(f"tasks.py: {exc.step} failed ({status}): {shlex.join(exc.command)}; retry with: {retry}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _chore(chore: str, extra: list[str]) -> None:
     uv = _uv()
     _sync(uv)
     if chore == "up":
@@ -81,8 +119,11 @@ def main() -> None:
         os.chdir(ROOT)
         _exec(uv, "pytest", *extra)
     else:
-        subprocess.run([uv, "run", "--locked", "ruff", "check", "."], cwd=ROOT, check=True)
-        subprocess.run([uv, "run", "--locked", "ruff", "format", "--check", "."], cwd=ROOT, check=True)
+        # Findings are ruff's own output, and its exit status is this command's: nothing to retry.
+        for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+            status = subprocess.run([uv, "run", "--locked", *check], cwd=ROOT, env=UV_ENV, check=False).returncode
+            if status:
+                sys.exit(status)
         _exec(uv, "mypy", "newswire", "services", "newswire_cli", "newswire_tools")
 
 

@@ -106,17 +106,37 @@ def _usable_dir(path: Path, setting: str) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"{setting}: cannot create {path}: {exc.strerror}") from None
+        raise ConfigError(f"{setting}: cannot create {path}: {exc.strerror}{_who(path, exc)}") from None
     if not path.is_dir():
         raise ConfigError(f"{setting}: {path} is not a folder")
     if not os.access(path, os.W_OK | os.X_OK):
-        raise ConfigError(f"{setting}: {path} is not writable by this user")
+        raise ConfigError(f"{setting}: {path} is not writable by this user{_who(path)}")
     probe = path / f".newswire-probe-{uuid.uuid4().hex[:8]}"
     try:
         probe.touch()
         probe.unlink()
     except OSError as exc:
-        raise ConfigError(f"{setting}: {path} is not writable: {exc.strerror}") from None
+        raise ConfigError(f"{setting}: {path} is not writable: {exc.strerror}{_who(path, exc)}") from None
+
+
+def _who(path: Path, exc: OSError | None = None) -> str:
+    """Who this process is and who owns the folder in its way: what to chown, or which user to run as.
+
+    In a container the user is set from outside (compose's NEWSWIRE_UID) and the folder is a bind
+    mount, so neither is obvious from the message alone."""
+    if exc is not None and not isinstance(exc, PermissionError):
+        return ""
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None:
+        return ""
+    try:
+        st = existing.stat()
+    except OSError:
+        return ""
+    return (
+        f" (newswire runs as uid {os.getuid()} gid {os.getgid()}; {existing} is owned by"
+        f" uid {st.st_uid} gid {st.st_gid}, mode {st.st_mode & 0o777:o})"
+    )
 
 
 def _safe_name(name: str) -> str:

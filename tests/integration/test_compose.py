@@ -37,6 +37,8 @@ _COMMON_ENV = {
     "NEWSWIRE_DATABASE_URL": "postgresql+psycopg://newswire:newswire@postgres:5432/newswire",
     "NEWSWIRE_HEARTBEAT_FILE": "/tmp/newswire.alive",
     "NEWSWIRE_LOG_FORMAT": "json",
+    "NEWSWIRE_HTTP_HOST": "0.0.0.0",
+    "NEWSWIRE_HTTP_PORT": "8080",
 }
 COMPOSE_ENV = {
     "ingest": {
@@ -201,6 +203,13 @@ def test_compose_environment(config: str) -> None:
         assert scalars(block(config, "services", name, "environment")) == COMPOSE_ENV[name], name
 
 
+def test_app_services_have_time_to_drain_before_docker_kills(config: str) -> None:
+    # A service gives its in-flight batches 30 s after SIGTERM (newswire/service.py), then shuts down.
+    for name in APP_SERVICES:
+        grace = scalars(block(config, "services", name))["stop_grace_period"]
+        assert grace.endswith("s") and int(grace[:-1]) >= 40, f"{name}: stop_grace_period {grace}"
+
+
 def test_store_and_enrich_can_be_scaled(config: str) -> None:
     for name in ("store", "enrich"):
         fixed = keys(block(config, "services", name)) & {"container_name", "ports", "hostname"}
@@ -209,7 +218,12 @@ def test_store_and_enrich_can_be_scaled(config: str) -> None:
 
 def test_ingest_folders_share_one_bind_mount(tmp_path: Path, config: str) -> None:
     ingest = block(config, "services", "ingest")
-    assert items(block(ingest, "volumes")) == [f"{ROOT / 'newswire'}:/srv/newswire:rw"]
+    # The default is outside the packages, and neither git nor the image build picks it up.
+    assert items(block(ingest, "volumes")) == [f"{ROOT / 'var' / 'newswire'}:/srv/newswire:rw"]
+    ignored = subprocess.run(["git", "check-ignore", "-q", "var/newswire/inbox/a.txt"], cwd=ROOT, check=False)
+    assert ignored.returncode == 0, "git would show the compose host folder ./var/newswire"
+    dockerignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "*" in dockerignore and not any(line.startswith("!var") for line in dockerignore)
     env = scalars(block(ingest, "environment"))
     for key in ("NEWSWIRE_INBOX", "NEWSWIRE_PROCESSING_DIR", "NEWSWIRE_DONE_DIR", "NEWSWIRE_ERROR_DIR"):
         assert Path(env[key]).parent == Path("/srv/newswire"), key
@@ -240,6 +254,8 @@ def service_env(pipeline: Pipeline, service: str, heartbeat: Path) -> dict[str, 
     }
     env = {k: v for k, v in pipeline.env().items() if not k.startswith("NEWSWIRE_") or k in TEST_ONLY}
     for key, value in COMPOSE_ENV[service].items():
+        if key.startswith("NEWSWIRE_HTTP_"):
+            continue  # each container has port 8080 to itself; processes on one host would clash
         env[key] = local.get(key, value)
     return env
 
