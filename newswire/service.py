@@ -133,8 +133,12 @@ class ConsumerService:
         self.pool: WorkerPool | None = None
         self.consumer: Consumer | None = None
         self.tasks: list[asyncio.Task[None]] = []
-        self.ready: list[Readiness] = []
         self.watched: Watched | None = None
+        self.reading = False  # from the start of the tasks to the stop of reading: the service is ready
+        self.ready: list[Readiness] = [
+            add_ready(f"{spec.stage}.database", self._database_problem),
+            add_ready(f"{spec.stage}.group", self._group_problem),
+        ]
         self.subscriber = subscribe(
             broker,
             stream=spec.stream,
@@ -183,37 +187,33 @@ class ConsumerService:
         self.consumer = consumer
         if self.health is not None:
             self.health.append(consumer.member.health_problem)
-        self._register(consumer)
+        outputs = [p.stream for p in spec.publishes]
+        self.watched = STREAM_STATS.watch(redis, streams=[spec.stream, *outputs], groups=[(spec.stream, spec.group)])
         self.log.info("workers_started", workers=s.workers, article_timeout_s=s.article_timeout_s)
         consumer.reader.attach(self.subscriber)
         await consumer.member.setup()
         # What this consumer name left pending before a restart goes first, before new reads.
         await consumer.reclaimer.drain_own()
 
-    def _register(self, consumer: Consumer) -> None:
-        """Readiness checks (/readyz) and the streams measured (newswire.metrics) for this consumer."""
-        engine, member = self.engine, consumer.member
-        assert engine is not None
+    async def _database_problem(self) -> str | None:
+        """Readiness: the database answers."""
+        if self.engine is None:
+            return "starting"
+        await asyncio.to_thread(_select_one, self.engine)
+        return None
 
-        async def database() -> str | None:
-            await asyncio.to_thread(_select_one, engine)
-            return None
-
-        async def group() -> str | None:
-            try:
-                groups = await member.redis.xinfo_groups(member.stream)
-            except ResponseError:
-                groups = []  # no stream: no group either
-            if any(name_of(g["name"]) == member.group for g in groups):
-                return None
-            return f"group {member.group} missing on {member.stream}"
-
-        stage = self.spec.stage
-        self.ready = [add_ready(f"{stage}.database", database), add_ready(f"{stage}.group", group)]
-        outputs = [p.stream for p in self.spec.publishes]
-        self.watched = STREAM_STATS.watch(
-            member.redis, streams=[self.spec.stream, *outputs], groups=[(self.spec.stream, self.spec.group)]
-        )
+    async def _group_problem(self) -> str | None:
+        """Readiness: the group exists and this consumer reads it (not while it starts, drains or stops)."""
+        c = self.consumer
+        if c is None or not self.reading:
+            return "stopping" if self.stopping.is_set() else "starting"
+        try:
+            groups = await c.member.redis.xinfo_groups(c.stream)
+        except ResponseError:
+            groups = []  # no stream: no group either
+        if not any(name_of(g["name"]) == c.group for g in groups):
+            return f"group {c.group} missing on {c.stream}"
+        return None
 
     async def _deliver(self, entries: list[Entry]) -> None:
         assert self.consumer is not None  # the subscriber starts after open()
@@ -231,6 +231,7 @@ class ConsumerService:
             asyncio.create_task(c.reader.watch_forever(), name=f"subscriber-{c.group}"),
             asyncio.create_task(c.housekeeper.run_forever(), name=f"housekeeping-{c.group}"),
         ]
+        self.reading = True
         self.log.info("consumer_started", stream=c.stream, group=c.group, consumer=c.consumer)
 
     async def until_stopped(self) -> None:
@@ -247,6 +248,7 @@ class ConsumerService:
 
     async def stop_reading(self) -> None:
         self.stopping.set()
+        self.reading = False
         if self.consumer is None:
             return
         await self.consumer.reader.stop()

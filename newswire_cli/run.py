@@ -340,12 +340,18 @@ def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
                 f"  redis     {redact(redis_url)}{where}",
                 f"  streams   {s.raw} -> {s.stored} -> {s.enriched}   (rejects: {s.dead})",
                 f"  follow    newswire tail {s.enriched}",
+                *([f"  http      {_http_base(ingest)}/healthz  /readyz  /metrics"] if ingest.http_port else []),
                 "Ctrl-C stops cleanly.",
             ]
         ),
         file=sys.stderr,
         flush=True,
     )
+
+
+def _http_base(settings: CommonSettings) -> str:
+    host = settings.http_host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.http_port}"
 
 
 def _redact_db(url: str) -> str:

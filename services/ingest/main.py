@@ -48,8 +48,11 @@ class IngestService:
         declare(self.broker, publications(settings.streams))
         self.watcher: Watcher | None = None
         self.task: asyncio.Task[None] | None = None
-        self.ready: Readiness | None = None
         self.watched: Watched | None = None
+        self.ready: list[Readiness] = [
+            add_ready("ingest.folders", self.folders_problem),
+            add_ready("ingest.watcher", self.watcher_problem),
+        ]
 
     def app(self) -> FastStream:
         app = application(self.broker, service="ingest", description=DESCRIPTION)
@@ -62,9 +65,16 @@ class IngestService:
         redis = await self.broker.connect()
         await answering(redis, self.redis_url, self.settings.connect_timeout_s)
         self.watcher = Watcher(settings=self.settings, redis=redis, stopping=self.stopping, log=self.log)
-        self.ready = add_ready("ingest.folders", self.folders_problem)
         streams = self.settings.streams
         self.watched = STREAM_STATS.watch(redis, streams=[streams.raw, streams.dead])
+
+    async def watcher_problem(self) -> str | None:
+        """Readiness: the watcher runs (it is not starting, nor stopping, nor ended)."""
+        if self.stopping.is_set():
+            return "stopping"
+        if self.task is None:
+            return "starting"
+        return "ended" if self.task.done() else None
 
     async def folders_problem(self) -> str | None:
         """Readiness: the four folders are there and this process may write in them."""
@@ -84,7 +94,7 @@ class IngestService:
 
     async def stop(self) -> None:
         self.stopping.set()
-        remove_ready(self.ready)
+        remove_ready(*self.ready)
         if self.watched is not None:
             STREAM_STATS.unwatch(self.watched)
         if self.task is not None:
