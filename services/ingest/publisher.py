@@ -4,6 +4,7 @@ left in processing/ waiting for their confirmation (services.ingest.confirm)."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from services.ingest.config import IngestSettings
 from services.ingest.inbox import Inbox
 from services.ingest.inflight import Awaiting, InFlight
 from services.ingest.ledger import Ledger, transient
+from services.ingest.progress import Backlog, on_terminal
 from services.ingest.reading import Read, Reader
 
 
@@ -41,6 +43,9 @@ class Publisher:
         self.log = log
         self.reader = Reader(settings.max_file_bytes)
         self.counters = {"published": 0, "rejected": 0, "lost_races": 0}
+        # On a terminal a backlog is one line redrawn (progress.py); each file's line goes to DEBUG.
+        self.backlog = Backlog(sys.stderr, enabled=on_terminal(sys.stderr, settings.log_format))
+        self._log_published = self.log.debug if self.backlog.enabled else self.log.info
 
     def claim(self, paths: list[Path]) -> list[Claimed]:
         claimed = self.inbox.claim(paths, busy=set())
@@ -80,11 +85,12 @@ class Publisher:
                 self.inflight.add(Awaiting(c, ref, r.size, r.sha, r.mtime_ns, now, r.rejection))
         self.progress.step()
         ms = round((time.perf_counter() - started) * 1000 / len(reads), 2)
+        published_before = self.counters["published"]
         for c, r in reads:
             if r.rejection is None:
                 self.counters["published"] += 1
                 metrics.FILES_PUBLISHED.inc()
-                self.log.info(
+                self._log_published(
                     "published",
                     path=c.source_name,
                     correlation_id=r.correlation_id,
@@ -107,3 +113,5 @@ class Publisher:
                     size=r.size,
                     ms=ms,
                 )
+        published = self.counters["published"] - published_before
+        self.backlog.advance(published, len(reads) - published, self.stopping)

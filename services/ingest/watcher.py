@@ -84,6 +84,7 @@ class Watcher:
             made_room=self.discovery.made_room,
             **common,
         )
+        self.publisher.backlog.left = lambda: len(settler) + self.intake.ready  # files found, not yet published
         self.archiver = Archiver(
             inbox=self.inbox, ledger=ledger, kept=kept, inflight=inflight, progress=self.progress, log=log
         )
