@@ -37,7 +37,14 @@ from newswire_tools.corpus import write_corpus
 from tests.support import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-LAB = ROOT.parent / "shared" / "compose-lab" / "lab"
+# Where the lab is: NEWSWIRE_COMPOSE_LAB, else `shared/compose-lab/lab` beside this checkout or beside
+# one of its parent folders (CI runs a fresh clone elsewhere), else where these machines keep it.
+_LAB_CANDIDATES = [
+    *([Path(os.environ["NEWSWIRE_COMPOSE_LAB"])] if os.environ.get("NEWSWIRE_COMPOSE_LAB") else []),
+    *(parent / "shared" / "compose-lab" / "lab" for parent in ROOT.parents),
+    Path("/work/shared/compose-lab/lab"),
+]
+LAB = next((c for c in _LAB_CANDIDATES if c.is_file()), _LAB_CANDIDATES[0])
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # The user ingest runs as (NEWSWIRE_UID:NEWSWIRE_GID): the host folder is made theirs.
