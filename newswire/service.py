@@ -282,3 +282,23 @@ async def serve(app: FastStream, service: ConsumerService) -> None:
     finally:
         service.stopping.set()
         await app.stop()
+
+
+def consumer_app(
+    settings: ConsumerSettings,
+    spec: ConsumerSpec,
+    *,
+    redis_url: str,
+    stopping: asyncio.Event,
+    log: Any,
+    health: list[Check] | None,
+    service: str,
+    description: str,
+) -> tuple[FastStream, ConsumerService]:
+    """A consumer service's FastStream application: its broker, its declared publishers, its hooks."""
+    broker = make_broker(redis_url, log=log)
+    declare(broker, spec.publishes)
+    runtime = ConsumerService(
+        settings, spec, broker=broker, redis_url=redis_url, stopping=stopping, log=log, health=health
+    )
+    return runtime.app(service=service, description=description), runtime

@@ -9,7 +9,7 @@ from faststream import FastStream
 
 from newswire.contracts import GROUP_ENRICH, ArticleEnriched, Streams
 from newswire.health import Check
-from newswire.service import ConsumerService, ConsumerSpec, Publication, declare, make_broker, serve
+from newswire.service import ConsumerService, ConsumerSpec, Publication, consumer_app, serve
 from newswire.workers import WorkerPool, preload
 from services.enrich import dedup, work
 from services.enrich.config import EnrichSettings
@@ -77,12 +77,16 @@ def build(
         markers=streams.emitted,  # a stored entry read again after a lost group is not emitted twice
         publishes=publications(streams),
     )
-    broker = make_broker(redis_url, log=log)
-    declare(broker, spec.publishes)
-    service = ConsumerService(
-        settings, spec, broker=broker, redis_url=redis_url, stopping=stopping, log=log, health=health
+    return consumer_app(
+        settings,
+        spec,
+        redis_url=redis_url,
+        stopping=stopping,
+        log=log,
+        health=health,
+        service="enrich",
+        description=DESCRIPTION,
     )
-    return service.app(service="enrich", description=DESCRIPTION), service
 
 
 async def run(

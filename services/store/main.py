@@ -9,7 +9,7 @@ from faststream import FastStream
 
 from newswire.contracts import GROUP_ENRICH, GROUP_STORE, ArticleStored, Streams
 from newswire.health import Check
-from newswire.service import ConsumerService, ConsumerSpec, Publication, declare, make_broker, serve
+from newswire.service import ConsumerService, ConsumerSpec, Publication, consumer_app, serve
 from newswire.workers import preload
 from services.store import work
 from services.store.config import StoreSettings
@@ -48,12 +48,16 @@ def build(
         markers=streams.receipts,  # the file's receipt: the watcher archives a file once it has one
         publishes=publications(streams),
     )
-    broker = make_broker(redis_url, log=log)
-    declare(broker, spec.publishes)
-    service = ConsumerService(
-        settings, spec, broker=broker, redis_url=redis_url, stopping=stopping, log=log, health=health
+    return consumer_app(
+        settings,
+        spec,
+        redis_url=redis_url,
+        stopping=stopping,
+        log=log,
+        health=health,
+        service="store",
+        description=DESCRIPTION,
     )
-    return service.app(service="store", description=DESCRIPTION), service
 
 
 async def run(
