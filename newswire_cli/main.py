@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--runs", type=int, default=3, help="repetitions; medians are reported (default 3)")
     b.add_argument("--floor", default=None, help="path of floor.py (default: ../shared/bench/floor.py if present)")
     b.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
+    b.add_argument(
+        "--latency-rate", type=float, default=50.0, metavar="FILES_PER_S", help="steady arrival rate (default 50)"
+    )
+    b.add_argument(
+        "--latency-seconds", type=float, default=60.0, metavar="S", help="how long files arrive (default 60; 0: off)"
+    )
     b.set_defaults(func=cmd_bench)
     k = sub.add_parser("soak", help="run the pipeline for N minutes under random kills and hostile files; report")
     k.add_argument("--minutes", type=float, default=10.0, help="how long the chaos lasts (default 10)")

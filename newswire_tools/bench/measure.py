@@ -38,18 +38,20 @@ def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich
         services.start("store", "store")
         for i in range(1, enrich_procs + 1):
             services.start(f"enrich-{i}", "enrich")
-        _wait_ready(r, services, streams, enrich_procs)
+        wait_ready(r, services, streams, enrich_procs)
         ready_s = time.perf_counter() - started
-        probe_ids = _probe(r, services, streams, inbox)
+        probe_ids = probe(r, services, streams, inbox)
         probe_s = time.perf_counter() - started - ready_s
         warm(staged)
+        cpu_before = services.cpu_s()
         t0_ms = server_ms(r)
         dropped = time.perf_counter()
         for path in staged:
             os.rename(path, inbox / path.name)
         drop_s = time.perf_counter() - dropped
-        _wait_complete(r, services, streams, len(corpus) + 1)
+        wait_complete(r, services, streams, len(corpus) + 1)
         figures = stage_figures(r, streams, probe_ids, t0_ms)
+        cpu_after = services.cpu_s()
         rss = services.peak_rss_mib()
     finally:
         codes = services.stop()
@@ -68,6 +70,13 @@ def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich
         "rss_store_mib": rss["store"],
         "rss_enrich_mib": max(v for k, v in rss.items() if k.startswith("enrich")),
         "rss_mib": rss,
+        **{
+            f"cpu_s_per_1000_{service}": round(
+                sum(cpu_after[n] - cpu_before[n] for n in cpu_after if n.split("-")[0] == service) * 1000 / len(corpus),
+                3,
+            )
+            for service in ("ingest", "store", "enrich")
+        },
         "exit_codes": codes,
         "warnings": [f"{name} exited with {rc} after SIGTERM" for name, rc in bad.items()],
     }
@@ -123,7 +132,7 @@ def _wait_count(r: Any, services: Services, streams: Streams, stream: str, targe
         time.sleep(0.02)
 
 
-def _wait_ready(r: Any, services: Services, streams: Streams, enrich_procs: int) -> None:
+def wait_ready(r: Any, services: Services, streams: Streams, enrich_procs: int) -> None:
     enrichers = {f"bench-enrich-{i}" for i in range(1, enrich_procs + 1)}
 
     def ready() -> bool:
@@ -144,7 +153,7 @@ def _consumers(r: Any, stream: str, group: str) -> set[str]:
         return set()
 
 
-def _probe(r: Any, services: Services, streams: Streams, inbox: Path) -> dict[str, str]:
+def probe(r: Any, services: Services, streams: Streams, inbox: Path) -> dict[str, str]:
     """One article through all three stages; the entry ids it left on each stream."""
     import random
 
@@ -167,7 +176,7 @@ def _no_dead(r: Any, streams: Streams) -> None:
         raise BenchError(f"an entry went to {streams.dead}: {first[0][1].get(b'__data__', b'')[:500]!r}")
 
 
-def _wait_complete(r: Any, services: Services, streams: Streams, target: int) -> None:
+def wait_complete(r: Any, services: Services, streams: Streams, target: int) -> None:
     """Until articles:enriched holds target entries; fail on a dead letter, a dead service or a stall."""
     last: tuple[int, ...] = ()
     changed = time.monotonic()

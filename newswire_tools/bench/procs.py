@@ -53,6 +53,13 @@ class Services:
                 tail = (self.folder / f"{name}.log").read_text(errors="replace")[-1500:]
                 raise BenchError(f"`newswire {name.split('-')[0]}` exited with status {rc}:\n{tail}")
 
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds (user + system) each service and its live worker processes have used so far."""
+        children = _children()
+        return {
+            name: round(sum(_cpu_s(pid) for pid in _tree(proc.pid, children)), 3) for name, proc in self.procs.items()
+        }
+
     def peak_rss_mib(self) -> dict[str, float]:
         return {name: _vm_hwm_mib(proc.pid) for name, proc in self.procs.items()}
 
@@ -69,6 +76,40 @@ class Services:
                 proc.wait(timeout=10)
                 codes[name] = None
         return codes
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc (worker pools fork their workers from a fork server)."""
+    out: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            out.setdefault(ppid, []).append(int(entry.name))
+    return out
+
+
+def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += children.get(p, [])
+    return found
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
 
 
 def _vm_hwm_mib(pid: int) -> float:

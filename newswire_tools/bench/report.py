@@ -66,6 +66,7 @@ def build_report(
             **(_median([r["floor"] for r in results]) if floor else {}),
             **(_median([r["ratios"] for r in results]) if floor else {}),
             **_median([r["alone"] for r in results]),
+            **(_median([r["latency"] for r in results]) if all("latency" in r for r in results) else {}),
             **(_median([r["ratios_alone"] for r in results]) if floor else {}),
         },
         "per_run": results,
@@ -139,9 +140,17 @@ def table(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"  peak RSS  ingest {m['rss_ingest_mib']:.0f} MiB, store {m['rss_store_mib']:.0f} MiB, "
-        f"enrich {m['rss_enrich_mib']:.0f} MiB",
+        f"enrich {m['rss_enrich_mib']:.0f} MiB (the service process; its workers not counted)",
+        f"  CPU s per 1,000 articles (service and workers)  ingest {m['cpu_s_per_1000_ingest']:.2f}, "
+        f"store {m['cpu_s_per_1000_store']:.2f}, enrich {m['cpu_s_per_1000_enrich']:.2f}",
         "  stage rate: entries/s on the stage's output stream, first to last entry (bounded by the stage before)",
     ]
+    if "latency_p50_ms" in m:
+        lines.append(
+            f"  latency   drop to enriched at {m['latency_rate']:.0f} files/s ({m['latency_files']:.0f} files, "
+            f"NEWSWIRE_SETTLE_S=0): p50 {m['latency_p50_ms']:.0f} ms, p95 {m['latency_p95_ms']:.0f} ms, "
+            f"p99 {m['latency_p99_ms']:.0f} ms, max {m['latency_max_ms']:.0f} ms"
+        )
     timings = report.get("enricher_ms") or {}
     if timings:
         ordered = sorted(timings.items(), key=lambda kv: -kv[1])

@@ -18,6 +18,7 @@ import redis
 from newswire.redisio import redact
 from newswire.text import one_line
 from newswire_tools.bench.enrichers import enricher_ms
+from newswire_tools.bench.latency import measure_latency
 from newswire_tools.bench.measure import measure_alone, measure_newswire
 from newswire_tools.bench.measure_floor import measure_floor, measure_floor_alone
 from newswire_tools.bench.report import build_report, run_summary, table, write_json
@@ -43,7 +44,7 @@ def run_bench(args: argparse.Namespace, *, embedded: ServerFactory) -> int:
         corpus = write_corpus(work / "corpus", n)
         results = []
         for k in range(1, runs + 1):
-            results.append(_one_run(work / f"run-{k}", corpus, floor, enrich_variant, embedded))
+            results.append(_one_run(work / f"run-{k}", corpus, floor, enrich_variant, embedded, _latency(args)))
             _say(f"run {k}/{runs}: " + run_summary(results[-1]))
         report = build_report(n, results, floor, floor_note, enrich_variant)
         report["enricher_ms"] = enricher_ms(corpus)
@@ -87,8 +88,21 @@ def _say(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
+def _latency(args: argparse.Namespace) -> tuple[float, float] | None:
+    """(files a second, seconds) of the steady-rate latency measurement, or None when it is off."""
+    rate, seconds = float(getattr(args, "latency_rate", 50.0)), float(getattr(args, "latency_seconds", 60.0))
+    if rate <= 0 or seconds <= 0:
+        return None
+    return rate, seconds
+
+
 def _one_run(
-    folder: Path, corpus: list[Path], floor: Path | None, enrich_variant: int, embedded: ServerFactory
+    folder: Path,
+    corpus: list[Path],
+    floor: Path | None,
+    enrich_variant: int,
+    embedded: ServerFactory,
+    latency: tuple[float, float] | None,
 ) -> dict[str, Any]:
     folder.mkdir(parents=True)
     with _redis_server(folder, embedded) as (url, floor_url):
@@ -102,6 +116,9 @@ def _one_run(
                 folder / f"nw-enrich{enrich_variant}", corpus, url, enrich_procs=enrich_variant
             )
         result["alone"] = measure_alone(folder / "nw-alone", corpus, url)
+        if latency is not None:
+            rate, seconds = latency
+            result["latency"] = measure_latency(folder / "latency", corpus, url, rate=rate, seconds=seconds)
         if floor is not None:
             result["floor"] = measure_floor(floor, folder / "floor", corpus, floor_url)
             result["floor"]["redis"] = redact(floor_url)

@@ -22,7 +22,7 @@ def test_bench_measures_every_stage_and_compares_with_the_floor(tmp_path: Path, 
     out = tmp_path / "bench.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     env["NEWSWIRE_REDIS_URL"] = redis_server_url
-    cmd = [NEWSWIRE, "bench", "-n", str(N), "--runs", "1", "--json", str(out)]
+    cmd = [NEWSWIRE, "bench", "-n", str(N), "--runs", "1", "--json", str(out), "--latency-seconds", "2"]
     with_floor = FLOOR.is_file()
     cmd += ["--floor", str(FLOOR) if with_floor else ""]
 
@@ -48,6 +48,13 @@ def test_bench_measures_every_stage_and_compares_with_the_floor(tmp_path: Path, 
     assert nw["ingest_done_s"] <= nw["store_done_s"] <= nw["enrich_done_s"]
     for service in ("ingest", "store", "enrich"):
         assert report["median"][f"rss_{service}_mib"] > 0, service
+        assert report["median"][f"cpu_s_per_1000_{service}"] > 0, service
+    # drop-to-enriched latency at a steady rate: 50 files/s for 2 s, every file timed
+    latency = run["latency"]
+    assert latency["latency_files"] == 100
+    assert 0 < latency["latency_p50_ms"] <= latency["latency_p95_ms"] <= latency["latency_p99_ms"]
+    assert latency["latency_p99_ms"] <= latency["latency_max_ms"]
+    assert re.search(r"^\s+latency\s+drop to enriched at 50 files/s .* p99 \d+ ms", proc.stdout, re.M), proc.stdout
     assert all(code == 0 for code in nw["exit_codes"].values()), nw["exit_codes"]
 
     # each stage alone: its own pass, every article through, nothing dead
