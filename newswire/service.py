@@ -66,6 +66,7 @@ class ConsumerSpec:
     trim: Sequence[str]
     markers: str | None
     publishes: Sequence[Publication]
+    nice: int = 0  # the worker processes' niceness (enrich yields the CPU to ingest and store)
 
 
 def make_broker(redis_url: str, *, log: Any) -> RedisBroker:
@@ -161,7 +162,9 @@ class ConsumerService:
         self.engine = await open_database(s.resolved_database_url, timeout_s=s.connect_timeout_s)
         redis = await self.broker.connect()
         await answering(redis, self.redis_url, s.connect_timeout_s)
-        self.pool = WorkerPool(spec.work, size=s.workers, item_timeout_s=s.article_timeout_s, on_result=self._stepped)
+        self.pool = WorkerPool(
+            spec.work, size=s.workers, item_timeout_s=s.article_timeout_s, on_result=self._stepped, nice=spec.nice
+        )
         await self.pool.start()
         options = Options(
             batch_size=s.batch_size,

@@ -3,12 +3,15 @@
 A WorkerPool runs one module-level function ("package.module:function") over items in a few
 worker processes, so parsing and enrichment never run on a service's event loop: heartbeats,
 claim refreshes, the watcher and the other services of `newswire up` keep running whatever an
-article costs. A batch is split into one chunk per worker; a worker sends each item's result
-back as soon as it is done, so the pool knows which item a worker is on and since when:
+article costs. A batch is split into one chunk per worker; a worker sends its results back in
+small groups (whatever finished in the last few milliseconds: one pipe message per group, not
+per item, is what keeps a pool of cheap items from costing more than the items), and it marks
+in shared memory the item it is on, so the pool knows which item that is and since when:
 
 - an item still running after ``item_timeout_s`` (a stall that the function's own bounds did
   not prevent) has its worker killed and replaced; the item fails with reason ``too_slow`` and
-  the rest of its chunk goes on in the new worker;
+  the rest of its chunk goes on in the new worker (items it had finished but not yet reported
+  included: they are run again);
 - an item whose worker dies (the OOM killer, a crash in a native library) is tried once more in
   a new worker, and fails with ``worker_crashed`` if that one dies too;
 - an exception raised by the function fails that item only, with its type and message.
@@ -30,10 +33,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from newswire.text import one_line
@@ -41,6 +46,7 @@ from newswire.text import one_line
 TOO_SLOW = "too_slow"
 WORKER_CRASHED = "worker_crashed"
 FAILED = "processing_failed"
+FLUSH_S = 0.002  # a result waits at most this long (plus the item after it) before the pool has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +81,12 @@ def _context() -> Any:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, target: str) -> None:
+    def __init__(self, ctx: Any, target: str, nice: int) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_worker_main, args=(child, target), daemon=True, name="newswire-worker")
+        self.on_item = ctx.RawValue("q", 0)  # the position, in what it was last sent, of the item it is on
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, target, self.on_item, nice), daemon=True, name="newswire-worker"
+        )
         try:
             self.proc.start()
         except OSError as exc:
@@ -103,12 +112,14 @@ class WorkerPool:
         size: int,
         item_timeout_s: float,
         on_result: Callable[[], None] | None = None,
+        nice: int = 0,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.target = target
         self.size = size
         self.item_timeout_s = item_timeout_s
+        self.nice = nice  # added to each worker's niceness: work that yields the CPU to the other services
         self.on_result = on_result or (lambda: None)
         self.counters = {TOO_SLOW: 0, WORKER_CRASHED: 0, "replaced": 0}
         self._ctx: Any = None
@@ -130,7 +141,7 @@ class WorkerPool:
         return [self._spawn() for _ in range(self.size)]
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.target)
+        worker = _Worker(self._ctx, self.target, self.nice)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -183,37 +194,40 @@ class WorkerPool:
     def _run_chunk(self, worker: _Worker, chunk: list[Any]) -> tuple[_Worker, list[Any]]:
         """In a pool thread: send the chunk, collect one result per item, replacing the worker when
         an item overruns its time or the worker dies. Returns the worker now in use."""
-        out: list[Any] = []
-        retried = False  # the item at the head of what is left was already tried in a worker that died
-        while len(out) < len(chunk):
-            rest = chunk[len(out) :]
+        results: dict[int, Any] = {}
+        crashed_once: set[int] = set()  # items that were running in a worker that died
+        while len(results) < len(chunk):
+            todo = [i for i in range(len(chunk)) if i not in results]
+            worker.on_item.value = 0
             try:
-                worker.conn.send(rest)
+                worker.conn.send([chunk[i] for i in todo])
             except (OSError, ValueError):
                 worker = self._replace(worker)
                 continue
-            while len(out) < len(chunk):
+            got = 0  # results received for todo[0], todo[1], ...
+            while got < len(todo):
                 if not worker.conn.poll(self.item_timeout_s):
+                    stuck = todo[max(got, worker.on_item.value)]
                     self.counters[TOO_SLOW] += 1
-                    out.append(Failed(TOO_SLOW, f"took longer than {self.item_timeout_s:g} s; stopped"))
+                    results[stuck] = Failed(TOO_SLOW, f"took longer than {self.item_timeout_s:g} s; stopped")
                     worker = self._replace(worker)
-                    retried = False
-                    break
+                    break  # what it finished and had not reported yet is run again in the new worker
                 try:
-                    message = worker.conn.recv()
+                    messages = worker.conn.recv()
                 except (EOFError, OSError):
+                    stuck = todo[max(got, min(worker.on_item.value, len(todo) - 1))]
                     worker = self._replace(worker)
-                    if retried:
+                    if stuck in crashed_once:
                         self.counters[WORKER_CRASHED] += 1
-                        out.append(Failed(WORKER_CRASHED, "the worker process died twice on this item"))
-                        retried = False
+                        results[stuck] = Failed(WORKER_CRASHED, "the worker process died twice on this item")
                     else:
-                        retried = True
+                        crashed_once.add(stuck)
                     break
-                out.append(_outcome(message))
-                retried = False
-                self.on_result()
-        return worker, out
+                for message in messages:
+                    results[todo[got]] = _outcome(message)
+                    got += 1
+                    self.on_result()
+        return worker, [results[i] for i in range(len(chunk))]
 
 
 def _outcome(message: tuple[Any, ...]) -> Any:
@@ -222,10 +236,14 @@ def _outcome(message: tuple[Any, ...]) -> Any:
     return Failed(FAILED, f"{message[1]}: {message[2]}" if message[2] else str(message[1]))
 
 
-def _worker_main(conn: Connection, target: str) -> None:
-    """A worker: receive chunks, send one ("ok", result) or ("error", type, message) per item."""
+def _worker_main(conn: Connection, target: str, on_item: Any, nice: int) -> None:
+    """A worker: receive chunks; for each item one ("ok", result) or ("error", type, message),
+    sent in groups: the results that finished within FLUSH_S of the oldest unsent one."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which stops us itself
+    if nice > 0:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     module, _, name = target.partition(":")
     fn = getattr(importlib.import_module(module), name)
     while True:
@@ -233,17 +251,47 @@ def _worker_main(conn: Connection, target: str) -> None:
             chunk = conn.recv()
         except (EOFError, OSError):
             return
-        for item in chunk:
+        pending: list[tuple[Any, ...]] = []
+        oldest = 0.0
+        for position, item in enumerate(chunk):
+            if pending and time.monotonic() - oldest >= FLUSH_S:
+                if not _send(conn, pending):
+                    return
+                pending = []
+            on_item.value = position
             try:
                 message: tuple[Any, ...] = ("ok", fn(item))
             except Exception as exc:  # noqa: BLE001 - reported as this item's failure, the next one goes on
                 message = ("error", type(exc).__name__, one_line(exc))
-            try:
-                conn.send(message)
-            except (EOFError, OSError):
-                return
-            except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled fails its item only
-                conn.send(("error", type(exc).__name__, one_line(exc)))
+            if not pending:
+                oldest = time.monotonic()
+            pending.append(message)
+        if not _send(conn, pending):
+            return
+
+
+def _send(conn: Connection, messages: list[tuple[Any, ...]]) -> bool:
+    """Send a group of results; False when the pool has gone. A result that cannot be pickled
+    fails its item only: the group is sent again with that result replaced by its error."""
+    try:
+        conn.send(messages)
+        return True
+    except (EOFError, OSError):
+        return False
+    except Exception:  # noqa: BLE001 - pickling failed (nothing was written): find the culprits
+        pass
+    checked: list[tuple[Any, ...]] = []
+    for message in messages:
+        try:
+            ForkingPickler.dumps(message)
+            checked.append(message)
+        except Exception as exc:  # noqa: BLE001
+            checked.append(("error", type(exc).__name__, one_line(exc)))
+    try:
+        conn.send(checked)
+        return True
+    except (EOFError, OSError):
+        return False
 
 
 def _die_with_parent() -> None:

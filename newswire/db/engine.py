@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Table, create_engine, event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -180,12 +179,58 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str) -> set[Any]:
-    """INSERT ... ON CONFLICT DO NOTHING in one statement; the keys actually inserted."""
+    """INSERT ... ON CONFLICT DO NOTHING for many rows at once; the keys actually inserted.
+
+    The statements are written here and run through the driver: SQLAlchemy's own bulk insert
+    spends more per row compiling parameters than the database spends storing it. Each value
+    still goes through its column type's bind processor (SQLite's datetimes, JSON), as
+    SQLAlchemy would. PostgreSQL says which rows it inserted (RETURNING, many rows a statement).
+    SQLite is asked which keys exist first, then the others are inserted in one executemany:
+    safe in its WAL mode, where a transaction that read before another writer committed cannot
+    write (the insert fails busy, a transient error, and the batch is retried)."""
     if not rows:
         return set()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-    return {row[0] for row in conn.execute(stmt, list(rows))}
+    dialect = conn.dialect
+    columns = list(rows[0])
+    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    group = "(" + ", ".join([mark] * len(columns)) + ")"
+    head = f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) VALUES "
+    conflict = f" ON CONFLICT ({quote(key)}) DO NOTHING"
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        return [v if proc is None else proc(v) for proc, v in zip(processors, (row[c] for c in columns), strict=True)]
+
+    if dialect.name == "sqlite":
+        present = _present(conn, name, quote(key), [row[key] for row in rows])
+        fresh = [row for row in rows if row[key] not in present]
+        if fresh:
+            conn.exec_driver_sql(head + group + conflict, [tuple(values(row)) for row in fresh])
+        return {row[key] for row in fresh}
+    inserted: set[Any] = set()
+    per_statement = max(1, _MAX_PARAMETERS // len(columns))
+    for lo in range(0, len(rows), per_statement):
+        part = rows[lo : lo + per_statement]
+        params: list[Any] = []
+        for row in part:
+            params += values(row)
+        sql = head + ", ".join([group] * len(part)) + conflict + f" RETURNING {quote(key)}"
+        inserted.update(r[0] for r in conn.exec_driver_sql(sql, tuple(params)))
+    return inserted
+
+
+def _present(conn: Connection, table: str, key: str, keys: list[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for lo in range(0, len(keys), _MAX_PARAMETERS):
+        part = keys[lo : lo + _MAX_PARAMETERS]
+        sql = f"SELECT {key} FROM {table} WHERE {key} IN ({', '.join('?' * len(part))})"
+        found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(part)))
+    return found
+
+
+_MAX_PARAMETERS = 30_000  # per statement: SQLite allows 32,766, PostgreSQL 65,535
 
 
 def creators(conn: Connection, table: Table, key: str, keys: Iterable[Any]) -> dict[Any, str]:

@@ -19,3 +19,10 @@ class EnrichSettings(ConsumerSettings):
         description="Characters of a body the text analyses read; a longer body is enriched from its start "
         "(the event says so: enrichment.truncated)",
     )
+    enrich_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="Niceness of enrich's worker processes: when cores are short, ingest and store (getting "
+        "files into the database) come first and enrichment takes the CPU they leave (0: the same priority)",
+    )

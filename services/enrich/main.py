@@ -76,6 +76,7 @@ def build(
         trim=[streams.stored, streams.enriched],
         markers=streams.emitted,  # a stored entry read again after a lost group is not emitted twice
         publishes=publications(streams),
+        nice=settings.enrich_nice,
     )
     return consumer_app(
         settings,

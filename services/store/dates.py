@@ -54,6 +54,7 @@ _CJK_PART = re.compile(r"^(\d{1,4})([年년月월日일])$")
 _TIME = re.compile(r"^(\d{1,2})[:h](\d{2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$")
 _YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _YEAR = re.compile(r"\d{4}")
+_DIGIT = re.compile(r"\d")
 _DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er|e)?")
 _OFFSET = re.compile(r"^(?:utc|gmt)?([+\-−])(\d{1,2}):?(\d{2})?$")
 # Separators between tokens. A hyphen separates ("31-Mar-2021", "2021 - 11:59") except where it is the
@@ -83,8 +84,8 @@ def parse_date(line: str) -> ParsedDate | None:
     if len(line) > MAX_LINE:
         return None
     s = line.strip().lower()
-    if not s or len(s) > MAX_DATE:
-        return None
+    if not s or len(s) > MAX_DATE or _DIGIT.search(s) is None:
+        return None  # every date has a day and a year in digits: a line without one (a headline) is not
     m = _ISO.match(s)
     if m:
         offset = _offset(m[7]) if m[7] else None

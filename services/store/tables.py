@@ -4,7 +4,8 @@ A table read as plain text would be stored as an article whose headline is its h
 (`id,title,body`). What tells a table from an article whose lines happen to hold commas:
 
 - its first record is a header: at least two fields, each short, none reading like a sentence
-  (ending in . ! ?, or more than a few words);
+  (ending in . ! ?, or more than a few words), and the line not a date ("March 31, 2021, 10:00"
+  starts an article);
 - its records have the header's number of fields: at least 3 records (header and two rows) of
   which at least 80% have exactly that many, read with the csv module (quoted fields may hold
   the delimiter and line breaks);
@@ -23,6 +24,8 @@ import csv
 import io
 import re
 
+from services.store.dates import parse_date
+
 TABLE_SAMPLE = 16_384  # characters read from the start of the text
 TABLE_RECORDS = 50  # records compared
 MIN_AGREEMENT = 0.8  # share of the records that must have the header's number of fields
@@ -37,7 +40,7 @@ def table_kind(text: str) -> str | None:
     """'CSV', 'TSV', 'CSV, separated by ...' when text (normalised: LF line ends) is a delimited table,
     else None."""
     first = text.split("\n", 1)[0]
-    if len(first) > TABLE_SAMPLE:
+    if len(first) > TABLE_SAMPLE or parse_date(first) is not None:
         return None
     sample = text[:TABLE_SAMPLE]
     cut = len(text) > TABLE_SAMPLE  # the last record read may be cut short

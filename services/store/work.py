@@ -7,7 +7,8 @@ reason it cannot be stored. Nothing here touches Redis or the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from newswire.contracts import ArticleDiscovered, ArticleStored, MalformedEvent, content_hash, decode_data
 from newswire.text import clean_optional, clean_text
@@ -29,6 +30,20 @@ class Prepared:
     source_name: str
     row: ArticleValues
     stored: bytes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent back from a worker process for every article: as a plain tuple, and the date as
+        # text (pickling a datetime costs more than pickling the rest of the article).
+        published = self.row["published_at"]
+        row = {**self.row, "published_at": None if published is None else published.isoformat()}
+        return (_prepared, (self.article_id, self.correlation_id, self.source_name, row, self.stored))
+
+
+def _prepared(article_id: str, correlation_id: str, source_name: str, row: dict[str, Any], stored: bytes) -> Prepared:
+    published = row["published_at"]
+    if published is not None:
+        row["published_at"] = datetime.fromisoformat(published)
+    return Prepared(article_id, correlation_id, source_name, cast("ArticleValues", row), stored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,3 +83,11 @@ def test_the_seed_the_corpus_and_the_annotated_articles_are_not_tables() -> None
     assert len(ANNOTATED) >= 30
     tables = [t[:60] for t in texts if table_kind(normalise_text(t)) is not None]
     assert tables == []
+
+
+@pytest.mark.parametrize("date", ["1 января 2000, 00:00", "March 31, 2021, 10:00", "Wednesday, 31 March 2021"])
+def test_a_first_line_that_is_a_date_is_an_articles_date_line_not_a_header(date: str) -> None:
+    # short lines with one comma each agree with the date's two fields: a table to the record count alone
+    text = f"{date}\n\nScores, late\n\n1,\n2,\n3,\n4,\n"
+    assert table_kind(text) is None
+    assert parsed_article(text).headline == "Scores, late"
