@@ -2,11 +2,12 @@
 
     python -m newswire_tools.bench_floor FLOOR_PY REDIS_URL INBOX DB_FILE
 
-Imports the floor script (bench/floor.py) and runs its `watcher` alone until the raw stream
-holds every article, then its `store_stage` alone on that full stream until the stored stream
-does. Each rate is read off the stage's output stream, first to last entry id, as newswire's
-are. Prints one JSON line: {"ingest_alone_aps": ..., "store_alone_aps": ...}. Exits 3 when the
-floor script has no such functions (another floor given with --floor).
+Imports the floor script (newswire_tools/floor.py, or the one --floor names) and runs its
+`watcher` alone until the raw stream holds every article, then its `store_stage` alone on that
+full stream until the stored stream does. Each rate is read off the stage's output stream, first
+to last entry id, as newswire's are. Prints one JSON line: {"ingest_alone_aps": ...,
+"store_alone_aps": ...}. Exits 3 when the floor script has no such functions (another floor
+given with --floor).
 """
 
 from __future__ import annotations

@@ -14,15 +14,22 @@ import redis
 from newswire.contracts import Streams
 from newswire_tools.bench.files import copy_all, warm
 from newswire_tools.bench.procs import Services, service_env
-from newswire_tools.bench.streams import delete_prefix, server_ms, stage_figures, stream_rate
+from newswire_tools.bench.streams import delete_prefix, server_ms, stage_figures, stage_times, stream_rate
 from newswire_tools.bench.wait import READY_TIMEOUT_S, STALL_TIMEOUT_S, BenchError, wait
 from newswire_tools.corpus import article
 
 PROBE_NUMBER = 99_000_000  # story code far from the corpus's, so the probe is never a duplicate
 
 
-def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich_procs: int = 1) -> dict[str, Any]:
-    """Start the services, drop the corpus, and read each stage's figures off its stream."""
+def measure_newswire(
+    folder: Path, corpus: list[Path], redis_url: str, *, store_procs: int = 1, enrich_procs: int = 1
+) -> dict[str, Any]:
+    """Start the services, drop the corpus, and read each stage's figures off its stream.
+
+    One ingest process, store_procs store processes (`store`, or `store-1`.. when more than one)
+    and enrich_procs enrich processes (`enrich-1`..); each consumer is named bench-<process name>.
+    The per-entry times of each stage ("_timeline", seconds from the drop) are for the plot: run
+    takes them out of the result before the report."""
     prefix = f"bench{uuid.uuid4().hex[:10]}:"
     streams = Streams.with_prefix(prefix)
     inbox, staging = folder / "inbox", folder / "staging"
@@ -35,15 +42,17 @@ def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich
     try:
         started = time.perf_counter()
         services.start("ingest", "ingest")
-        services.start("store", "store")
+        for name in store_names(store_procs):
+            services.start(name, "store")
         for i in range(1, enrich_procs + 1):
             services.start(f"enrich-{i}", "enrich")
-        wait_ready(r, services, streams, enrich_procs)
+        wait_ready(r, services, streams)
         ready_s = time.perf_counter() - started
         probe_ids = probe(r, services, streams, inbox)
         probe_s = time.perf_counter() - started - ready_s
         warm(staged)
         cpu_before = services.cpu_s()
+        services.sample_memory(force=True)
         t0_ms = server_ms(r)
         dropped = time.perf_counter()
         for path in staged:
@@ -52,7 +61,11 @@ def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich
         wait_complete(r, services, streams, len(corpus) + 1)
         figures = stage_figures(r, streams, probe_ids, t0_ms)
         cpu_after = services.cpu_s()
-        rss = services.peak_rss_mib()
+        services.sample_memory(force=True)
+        memory = services.memory_figures()
+        timeline = stage_times(
+            r, {"ingest": streams.raw, "store": streams.stored, "enrich": streams.enriched}, t0_ms, probe_ids
+        )
     finally:
         codes = services.stop()
         delete_prefix(r, prefix)
@@ -60,26 +73,48 @@ def measure_newswire(folder: Path, corpus: list[Path], redis_url: str, *, enrich
     bad = {name: rc for name, rc in codes.items() if rc != 0}
     return {
         "articles": len(corpus),
+        "store_procs": store_procs,
         "enrich_procs": enrich_procs,
         "stream_prefix": prefix,
         **figures,
         "ready_s": round(ready_s, 2),
         "probe_s": round(probe_s, 2),
         "drop_s": round(drop_s, 3),
-        "rss_ingest_mib": rss["ingest"],
-        "rss_store_mib": rss["store"],
-        "rss_enrich_mib": max(v for k, v in rss.items() if k.startswith("enrich")),
-        "rss_mib": rss,
+        **_memory_keys(memory, services.service_pss_mib),
+        "rss_mib": {name: m["rss_mib"] for name, m in memory.items()},
+        "memory": memory,
+        "memory_samples": services.memory_samples,
         **{
             f"cpu_s_per_1000_{service}": round(
                 sum(cpu_after[n] - cpu_before[n] for n in cpu_after if n.split("-")[0] == service) * 1000 / len(corpus),
                 3,
             )
-            for service in ("ingest", "store", "enrich")
+            for service in SERVICES
         },
         "exit_codes": codes,
         "warnings": [f"{name} exited with {rc} after SIGTERM" for name, rc in bad.items()],
+        "_timeline": timeline,
     }
+
+
+SERVICES = ("ingest", "store", "enrich")
+
+
+def store_names(store_procs: int) -> list[str]:
+    return ["store"] if store_procs == 1 else [f"store-{i}" for i in range(1, store_procs + 1)]
+
+
+def _memory_keys(memory: dict[str, dict[str, float]], service_pss: dict[str, float]) -> dict[str, float]:
+    """Per service: rss_<s>_mib (the service process's peak RSS, the largest over its processes),
+    rss_<s>_worker_mib (the largest peak RSS of one of its worker processes) and pss_<s>_mib (the
+    largest total PSS of all its process trees at one sample)."""
+    out: dict[str, float] = {}
+    for service in SERVICES:
+        mine = [m for name, m in memory.items() if name.split("-")[0] == service]
+        out[f"rss_{service}_mib"] = max((m["rss_mib"] for m in mine), default=0.0)
+        out[f"rss_{service}_worker_mib"] = max((m["worker_rss_max_mib"] for m in mine), default=0.0)
+        out[f"pss_{service}_mib"] = service_pss.get(service, 0.0)
+    return out
 
 
 def measure_alone(folder: Path, corpus: list[Path], redis_url: str) -> dict[str, Any]:
@@ -132,14 +167,17 @@ def _wait_count(r: Any, services: Services, streams: Streams, stream: str, targe
         time.sleep(0.02)
 
 
-def wait_ready(r: Any, services: Services, streams: Streams, enrich_procs: int) -> None:
-    enrichers = {f"bench-enrich-{i}" for i in range(1, enrich_procs + 1)}
+def wait_ready(r: Any, services: Services, streams: Streams) -> None:
+    """Until every process has its heartbeat and every store and enrich process is a consumer of its group."""
+    storers = {f"bench-{name}" for name in services.procs if name.split("-")[0] == "store"}
+    enrichers = {f"bench-{name}" for name in services.procs if name.split("-")[0] == "enrich"}
 
     def ready() -> bool:
         services.check_alive()
+        services.sample_memory()
         return (
             all(services.heartbeat(name).exists() for name in services.procs)
-            and _consumers(r, streams.raw, "store") >= {"bench-store"}
+            and _consumers(r, streams.raw, "store") >= storers
             and _consumers(r, streams.stored, "enrich") >= enrichers
         )
 
@@ -163,6 +201,7 @@ def probe(r: Any, services: Services, streams: Streams, inbox: Path) -> dict[str
 
     def through() -> bool:
         services.check_alive()
+        services.sample_memory()
         _no_dead(r, streams)
         return int(r.xlen(streams.enriched)) >= 1
 
@@ -182,6 +221,7 @@ def wait_complete(r: Any, services: Services, streams: Streams, target: int) -> 
     changed = time.monotonic()
     while True:
         services.check_alive()
+        services.sample_memory()
         pipe = r.pipeline(transaction=False)
         for s in (streams.raw, streams.stored, streams.enriched, streams.dead):
             pipe.xlen(s)

@@ -1,5 +1,8 @@
-"""The floor measured (shared/bench/floor.py, or the script given with --floor): end to end, then its
+"""The floor measured (newswire_tools/floor.py, or the script given with --floor): end to end, then its
 stages alone (newswire_tools.bench_floor).
+
+The shipped floor can leave its streams behind (--keep): the bench then reads each stage's entry
+times off them for the plot, and deletes them. Another script is measured end to end only.
 """
 
 from __future__ import annotations
@@ -17,18 +20,23 @@ from typing import Any
 import redis
 
 from newswire_tools.bench.files import copy_all, warm
-from newswire_tools.bench.streams import delete_prefix
+from newswire_tools.bench.streams import delete_prefix, stage_times
 from newswire_tools.bench.wait import BenchError
 
 FLOOR_LINE = re.compile(r"floor: (\d+) articles in ([\d.]+) s = ([\d.]+) articles/s")
+SHIPPED_FLOOR = Path(__file__).resolve().parents[1] / "floor.py"
 
 
 def measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:
+    """The floor script end to end on a copy of the corpus: what it prints, and (for the shipped
+    floor) each stage's entry times in "_timeline", seconds from its first entry on raw (the
+    interpreter's start-up is not part of the time the floor reports either)."""
     inbox = folder / "inbox"
     warm(copy_all(corpus, inbox))
     timeout = 60 + len(corpus) / 200
+    keep = floor.resolve() == SHIPPED_FLOOR
     proc = subprocess.Popen(
-        [sys.executable, str(floor), url, str(inbox), str(folder / "floor.db")],
+        [sys.executable, str(floor), url, str(inbox), str(folder / "floor.db"), *(["--keep"] if keep else [])],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -46,8 +54,15 @@ def measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> di
         proc.wait()
         raise
     finally:
+        prefix = f"floor{proc.pid}:"
+        timeline: dict[str, list[float]] = {}
         with redis.Redis.from_url(url) as r:
-            delete_prefix(r, f"floor{proc.pid}:")
+            try:
+                if keep and proc.returncode == 0:
+                    keys = {"ingest": f"{prefix}raw", "store": f"{prefix}stored", "enrich": f"{prefix}enriched"}
+                    timeline = _from_first(stage_times(r, keys, 0.0))
+            finally:
+                delete_prefix(r, prefix)
     m = FLOOR_LINE.search(out)
     if proc.returncode != 0 or not m:
         _kill_session(proc.pid)  # its stages are daemons of a process that failed: make sure they are gone
@@ -57,8 +72,14 @@ def measure_floor(floor: Path, folder: Path, corpus: list[Path], url: str) -> di
         "seconds": float(m[2]),
         "floor_aps": float(m[3]),
         "line": m[0],
-        "key_prefix": f"floor{proc.pid}:",
+        "key_prefix": prefix,
+        "_timeline": timeline,
     }
+
+
+def _from_first(timeline: dict[str, list[float]]) -> dict[str, list[float]]:
+    start = min((min(times) for times in timeline.values() if times), default=0.0)
+    return {stage: [round(t - start, 3) for t in times] for stage, times in timeline.items()}
 
 
 def measure_floor_alone(floor: Path, folder: Path, corpus: list[Path], url: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,21 @@ def _newswire_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "newswire_cli"]
 
 
+MEMORY_EVERY_S = 0.5  # how often the wait loops sample the process trees' memory
+
+
+@dataclass
+class TreeMemory:
+    """The memory of one service process and its process tree, the largest figures seen so far.
+
+    Its tree: the fork server and the resource tracker (its children) and the worker processes
+    (the fork server's children, every process two or more levels down)."""
+
+    worker_hwm_mib: float = 0.0  # the largest peak RSS (VmHWM) of any of its worker processes
+    pss_mib: float = 0.0  # the largest total PSS of the whole tree at one sample
+    workers: set[int] = field(default_factory=set)  # every worker pid seen
+
+
 @dataclass
 class Services:
     """The service processes of one measurement, each with its log file and heartbeat file."""
@@ -24,6 +40,10 @@ class Services:
     folder: Path
     env: dict[str, str]
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    memory: dict[str, TreeMemory] = field(default_factory=dict)
+    service_pss_mib: dict[str, float] = field(default_factory=dict)  # per service (all its processes), max seen
+    memory_samples: int = 0
+    _sampled_at: float = float("-inf")
 
     def start(self, name: str, command: str) -> None:
         env = {
@@ -61,7 +81,46 @@ class Services:
         }
 
     def peak_rss_mib(self) -> dict[str, float]:
+        """Peak RSS (VmHWM) of each service process itself, its workers not counted."""
         return {name: _vm_hwm_mib(proc.pid) for name, proc in self.procs.items()}
+
+    def sample_memory(self, *, force: bool = False) -> None:
+        """Read every tree's memory, at most every MEMORY_EVERY_S unless forced (the wait loops call it)."""
+        now = time.monotonic()
+        if not force and now - self._sampled_at < MEMORY_EVERY_S:
+            return
+        self._sampled_at = now
+        children = _children()
+        totals: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                continue
+            mem = self.memory.setdefault(name, TreeMemory())
+            pss = 0.0
+            for pid, depth in tree_depths(proc.pid, children):
+                pss += pss_mib(pid)
+                if depth >= 2:
+                    mem.workers.add(pid)
+                    mem.worker_hwm_mib = max(mem.worker_hwm_mib, _vm_hwm_mib(pid))
+            mem.pss_mib = max(mem.pss_mib, round(pss, 1))
+            service = name.split("-")[0]
+            totals[service] = totals.get(service, 0.0) + pss
+        for service, total in totals.items():
+            self.service_pss_mib[service] = max(self.service_pss_mib.get(service, 0.0), round(total, 1))
+        self.memory_samples += 1
+
+    def memory_figures(self) -> dict[str, dict[str, float]]:
+        """Per service process: its own peak RSS, its workers' largest peak RSS, its tree's largest PSS."""
+        own = self.peak_rss_mib()
+        return {
+            name: {
+                "rss_mib": own[name],
+                "worker_rss_max_mib": self.memory.get(name, TreeMemory()).worker_hwm_mib,
+                "pss_tree_max_mib": self.memory.get(name, TreeMemory()).pss_mib,
+                "workers_seen": len(self.memory.get(name, TreeMemory()).workers),
+            }
+            for name in self.procs
+        }
 
     def stop(self) -> dict[str, int | None]:
         for proc in self.procs.values():
@@ -96,11 +155,17 @@ def _children() -> dict[int, list[int]]:
 
 
 def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
-    found, todo = [], [pid]
+    return [p for p, _ in tree_depths(pid, children)]
+
+
+def tree_depths(pid: int, children: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """pid and every process below it, each with its depth (0 for pid, 1 for its children...)."""
+    found: list[tuple[int, int]] = []
+    todo = [(pid, 0)]
     while todo:
-        p = todo.pop()
-        found.append(p)
-        todo += children.get(p, [])
+        p, depth = todo.pop()
+        found.append((p, depth))
+        todo += [(c, depth + 1) for c in children.get(p, [])]
     return found
 
 
@@ -118,6 +183,18 @@ def _vm_hwm_mib(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
+        pass
+    return 0.0
+
+
+def pss_mib(pid: int) -> float:
+    """The process's proportional set size (its share of the pages it maps) from smaps_rollup; 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
         pass
     return 0.0
 

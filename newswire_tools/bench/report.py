@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 STAGES = ("ingest", "store", "enrich", "end_to_end")
+SHORT_FLOOR_S = 2.0  # a floor run shorter than this is mostly start-up: the check says so
 ALONE = ("ingest", "store")  # stages also measured alone (enrich is the slowest: the pipelined figure is its own)
 
 
@@ -44,14 +45,41 @@ def _median(rows: list[dict[str, Any]]) -> dict[str, float]:
     return {k: round(statistics.median(row[k] for row in rows), 3) for k in keys if all(k in row for row in rows)}
 
 
+def _scale_out_ratios(base: dict[str, Any], scaled: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, float]:
+    """Each stage of the scale-out run against the same stage of the 1+1 run (and, end to end, the floor)."""
+    out = {f"scale_out_ratio_{s}": round(scaled[f"{s}_aps"] / base[f"{s}_aps"], 3) for s in STAGES if base[f"{s}_aps"]}
+    if floor is not None:
+        out.update({f"ratio_{s}": round(scaled[f"{s}_aps"] / floor["floor_aps"], 3) for s in STAGES})
+    return out
+
+
+def _check_figures(floor: dict[str, Any], check: dict[str, Any]) -> dict[str, float]:
+    return {
+        "check_floor_aps": check["floor_aps"],
+        "check_floor_seconds": check["seconds"],
+        "ratio_floor_to_check_floor": round(floor["floor_aps"] / check["floor_aps"], 3),
+    }
+
+
 def build_report(
-    n: int, results: list[dict[str, Any]], floor: Path | None, floor_note: str, enrich_variant: int
+    n: int,
+    results: list[dict[str, Any]],
+    floor: Path | None,
+    floor_note: str,
+    *,
+    check_floor: Path | None = None,
+    check_note: str = "",
+    check_label: str = "floor / check floor",
 ) -> dict[str, Any]:
+    scaled = all("newswire_scale_out" in r for r in results)
+    checked = floor is not None and all("check_floor" in r for r in results)
     for res in results:
         res["ratios"] = _ratios(res["newswire"], res.get("floor"))
         res["ratios_alone"] = _alone_ratios(res["alone"], res.get("floor"))
-        if enrich_variant:
-            res["ratios_enrich_procs"] = _ratios(res["newswire_enrich_procs"], res.get("floor"))
+        if scaled:
+            res["ratios_scale_out"] = _scale_out_ratios(res["newswire"], res["newswire_scale_out"], res.get("floor"))
+        if checked:
+            res["floor_check"] = _check_figures(res["floor"], res["check_floor"])
     report: dict[str, Any] = {
         "articles": n,
         "runs": len(results),
@@ -60,32 +88,41 @@ def build_report(
         "database": "sqlite (a fresh file per run)",
         "floor": str(floor) if floor else None,
         "floor_note": floor_note,
+        "check_floor": str(check_floor) if checked else None,
+        "check_floor_note": check_note,
+        "check_label": check_label,
         "enrich_procs": 1,
         "median": {
             **_median([r["newswire"] for r in results]),
             **(_median([r["floor"] for r in results]) if floor else {}),
             **(_median([r["ratios"] for r in results]) if floor else {}),
+            **(_median([r["floor_check"] for r in results]) if checked else {}),
             **_median([r["alone"] for r in results]),
             **(_median([r["latency"] for r in results]) if all("latency" in r for r in results) else {}),
             **(_median([r["ratios_alone"] for r in results]) if floor else {}),
         },
         "per_run": results,
         "warnings": [
-            w
+            f"{label}{w}"
             for r in results
-            for key in ("newswire", "newswire_enrich_procs")
+            for key, label in (("newswire", ""), ("newswire_scale_out", "scale-out run: "))
             for w in r.get(key, {}).get("warnings", [])
         ],
     }
-    if enrich_variant:
-        report["enrich_procs_variant"] = {
-            "enrich_procs": enrich_variant,
+    if scaled:
+        first = results[0]["newswire_scale_out"]
+        report["scale_out"] = {
+            "store_procs": first["store_procs"],
+            "enrich_procs": first["enrich_procs"],
             "median": {
-                **_median([r["newswire_enrich_procs"] for r in results]),
-                **(_median([r["ratios_enrich_procs"] for r in results]) if floor else {}),
+                **_median([r["newswire_scale_out"] for r in results]),
+                **_median([r["ratios_scale_out"] for r in results]),
             },
         }
     return report
+
+
+LABELS = {"ingest": "ingest", "store": "store", "enrich": "enrich (1 process)", "end_to_end": "end-to-end"}
 
 
 def table(report: dict[str, Any]) -> str:
@@ -102,45 +139,34 @@ def table(report: dict[str, Any]) -> str:
         f"  database  {report['database']}",
         "  services  newswire ingest | store | enrich, one process each, NEWSWIRE_SETTLE_S=0",
         f"  floor     {report['floor']} on {floor_where}" if report["floor"] else f"  floor     {report['floor_note']}",
-        "",
-        f"  {'stage':<28}{'articles/s':>12}{'done after':>13}",
     ]
-    labels = {"ingest": "ingest", "store": "store", "enrich": "enrich (1 process)", "end_to_end": "end-to-end"}
-    for s in STAGES:
-        lines.append(f"  {labels[s]:<28}{m[f'{s}_aps']:>12,.0f}{m[f'{s}_done_s']:>11.2f} s")
-    variant = report.get("enrich_procs_variant")
-    if variant:
-        vm, k = variant["median"], variant["enrich_procs"]
-        lines.append(f"  {f'enrich ({k} processes)':<28}{vm['enrich_aps']:>12,.0f}{vm['enrich_done_s']:>11.2f} s")
+    if report["floor"]:
         lines.append(
-            f"  {f'end-to-end ({k} enrich)':<28}{vm['end_to_end_aps']:>12,.0f}{vm['end_to_end_done_s']:>11.2f} s"
+            f"  check     {report['check_floor']}, measured in the same runs"
+            if report.get("check_floor")
+            else f"  check     {report.get('check_floor_note') or 'none'}"
         )
+    lines += ["", f"  {'stage':<28}{'articles/s':>12}{'done after':>13}"]
+    for s in STAGES:
+        lines.append(f"  {LABELS[s]:<28}{m[f'{s}_aps']:>12,.0f}{m[f'{s}_done_s']:>11.2f} s")
     if report["floor"]:
         lines.append(f"  {'floor (redis-py + sqlite3)':<28}{m['floor_aps']:>12,.0f}{m['seconds']:>11.2f} s")
+        if report.get("check_floor"):
+            checked = f"{report['check_label'].rpartition(' / ')[2]} (the check)"
+            lines.append(f"  {checked:<28}{m['check_floor_aps']:>12,.0f}{m['check_floor_seconds']:>11.2f} s")
         lines += ["", "  ratio newswire / floor (same run, median over runs)"]
         for s in STAGES:
-            lines.append(f"  ratio {labels[s] + ' / floor':<33}{m[f'ratio_{s}']:>7.3f}")
-        if variant:
-            vm, k = variant["median"], variant["enrich_procs"]
-            lines.append(f"  ratio {f'enrich ({k} processes) / floor':<33}{vm['ratio_enrich']:>7.3f}")
-            lines.append(f"  ratio {f'end-to-end ({k} enrich) / floor':<33}{vm['ratio_end_to_end']:>7.3f}")
-    lines += ["", "  each stage alone (its input already waiting, nothing downstream running)"]
-    lines.append(f"  {'stage':<28}{'articles/s':>12}{'/ floor':>9}{'/ floor stage alone':>21}")
-    for s in ALONE:
-        floor_stage = m.get(f"floor_{s}_alone_aps")
-        lines.append(
-            f"  {s + ' alone':<28}{m[f'{s}_alone_aps']:>12,.0f}"
-            + (f"{m[f'ratio_{s}_alone']:>9.3f}" if report["floor"] else "")
-            + (
-                f"{m[f'ratio_{s}_alone_to_floor_{s}_alone']:>9.3f} (floor {floor_stage:,.0f}/s)"
-                if floor_stage and f"ratio_{s}_alone_to_floor_{s}_alone" in m
-                else ""
-            )
-        )
+            lines.append(f"  ratio {LABELS[s] + ' / floor':<33}{m[f'ratio_{s}']:>7.3f}")
+        if report.get("check_floor"):
+            ratio = m["ratio_floor_to_check_floor"]
+            verdict = "they agree within noise" if 0.9 <= ratio <= 1.1 else "outside 0.9-1.1: look again"
+            if min(m["seconds"], m["check_floor_seconds"]) < SHORT_FLOOR_S:
+                verdict = f"under {SHORT_FLOOR_S:.0f} s a run: start-up noise, more articles to compare"
+            lines.append(f"  ratio {report['check_label']:<33}{ratio:>7.3f}  ({verdict})")
+    lines += _scale_out_lines(report)
+    lines += _alone_lines(report)
+    lines += ["", *_memory_lines(m, report.get("scale_out"))]
     lines += [
-        "",
-        f"  peak RSS  ingest {m['rss_ingest_mib']:.0f} MiB, store {m['rss_store_mib']:.0f} MiB, "
-        f"enrich {m['rss_enrich_mib']:.0f} MiB (the service process; its workers not counted)",
         f"  CPU s per 1,000 articles (service and workers)  ingest {m['cpu_s_per_1000_ingest']:.2f}, "
         f"store {m['cpu_s_per_1000_store']:.2f}, enrich {m['cpu_s_per_1000_enrich']:.2f}",
         "  stage rate: entries/s on the stage's output stream, first to last entry (bounded by the stage before)",
@@ -158,8 +184,80 @@ def table(report: dict[str, Any]) -> str:
             f"  enrichers (ms per article, in-process, {min(500, report['articles'])} articles, total "
             f"{sum(timings.values()):.2f}): " + ", ".join(f"{k} {v:.2f}" for k, v in ordered)
         )
+    if "plot" in report:
+        lines.append(f"  plot      {report['plot']}" if report["plot"] else f"  plot      {report['plot_note']}")
     lines += [f"  warning: {w}" for w in report["warnings"]]
     return "\n".join(lines)
+
+
+def _scale_out_lines(report: dict[str, Any]) -> list[str]:
+    scale = report.get("scale_out")
+    if not scale:
+        return []
+    m, sm = report["median"], scale["median"]
+    k = f"{scale['store_procs']}+{scale['enrich_procs']}"
+    lines = [
+        "",
+        f"  scale-out: pipelined with 1 store + 1 enrich process (1+1) and with {scale['store_procs']} store + "
+        f"{scale['enrich_procs']} enrich processes ({k})",
+        f"  {'stage':<28}{'1+1 art/s':>12}{f'{k} art/s':>12}{f'{k} / 1+1':>12}"
+        + (f"{f'{k} / floor':>13}" if report["floor"] else ""),
+    ]
+    for s in STAGES:
+        label = "end-to-end" if s == "end_to_end" else s
+        ratio = sm.get(f"scale_out_ratio_{s}")
+        lines.append(
+            f"  {label:<28}{m[f'{s}_aps']:>12,.0f}{sm[f'{s}_aps']:>12,.0f}"
+            + (f"{ratio:>12.3f}" if ratio is not None else f"{'-':>12}")
+            + (f"{sm[f'ratio_{s}']:>13.3f}" if report["floor"] and f"ratio_{s}" in sm else "")
+        )
+    return lines
+
+
+def _alone_lines(report: dict[str, Any]) -> list[str]:
+    m = report["median"]
+    lines = ["", "  each stage alone (its input already waiting, nothing downstream running)"]
+    lines.append(f"  {'stage':<28}{'articles/s':>12}{'/ floor':>9}{'/ floor stage alone':>21}")
+    for s in ALONE:
+        floor_stage = m.get(f"floor_{s}_alone_aps")
+        lines.append(
+            f"  {s + ' alone':<28}{m[f'{s}_alone_aps']:>12,.0f}"
+            + (f"{m[f'ratio_{s}_alone']:>9.3f}" if report["floor"] else "")
+            + (
+                f"{m[f'ratio_{s}_alone_to_floor_{s}_alone']:>9.3f} (floor {floor_stage:,.0f}/s)"
+                if floor_stage and f"ratio_{s}_alone_to_floor_{s}_alone" in m
+                else ""
+            )
+        )
+    return lines
+
+
+def _memory_lines(m: dict[str, Any], scale: dict[str, Any] | None) -> list[str]:
+    """Per service: the service process's peak RSS, its largest worker's, and its tree's PSS (1+1 run)."""
+    lines = [
+        f"  {'memory, MiB (1+1 run)':<28}{'process peak RSS':>18}{'largest worker':>16}{'tree PSS':>11}",
+    ]
+    for service in ("ingest", "store", "enrich"):
+        worker = m.get(f"rss_{service}_worker_mib", 0.0)
+        pss = m.get(f"pss_{service}_mib", 0.0)
+        lines.append(
+            f"  {service:<28}{m[f'rss_{service}_mib']:>18.0f}"
+            + (f"{worker:>16.0f}" if worker else f"{'no workers':>16}")
+            + (f"{pss:>11.0f}" if pss else f"{'-':>11}")
+        )
+    lines.append(
+        "  (peak RSS: VmHWM of the service process, and the largest of its worker processes (the fork server's"
+    )
+    lines.append("  children); tree PSS: the service, its fork server and workers together, the largest total sampled)")
+    if scale:
+        sm, k = scale["median"], f"{scale['store_procs']}+{scale['enrich_procs']}"
+        lines.append(
+            f"  memory, {k} run: tree PSS store {sm.get('pss_store_mib', 0.0):.0f} MiB, "
+            f"enrich {sm.get('pss_enrich_mib', 0.0):.0f} MiB (all of a service's processes); largest worker "
+            f"store {sm.get('rss_store_worker_mib', 0.0):.0f} MiB, "
+            f"enrich {sm.get('rss_enrich_worker_mib', 0.0):.0f} MiB"
+        )
+    return lines
 
 
 def write_json(path: Path, report: dict[str, Any]) -> None:

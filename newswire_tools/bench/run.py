@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,14 +21,28 @@ from newswire.text import one_line
 from newswire_tools.bench.enrichers import enricher_ms
 from newswire_tools.bench.latency import measure_latency
 from newswire_tools.bench.measure import measure_alone, measure_newswire
-from newswire_tools.bench.measure_floor import measure_floor, measure_floor_alone
+from newswire_tools.bench.measure_floor import SHIPPED_FLOOR, measure_floor, measure_floor_alone
+from newswire_tools.bench.plot import PlotData, Timeline, write_plot
 from newswire_tools.bench.report import build_report, run_summary, table, write_json
 from newswire_tools.bench.wait import BenchError
 from newswire_tools.corpus import write_corpus
 from newswire_tools.server import ServerFactory
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_FLOOR = ROOT.parent / "shared" / "bench" / "floor.py"
+SHARED_FLOOR = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "floor.py"
+SCALE_OUT = (2, 2)  # store and enrich processes of the scale-out run
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What each run measures, from the command line."""
+
+    floor: Path | None
+    floor_note: str
+    check_floor: Path | None  # another floor script measured in the same runs, to check the floor against
+    check_note: str
+    scale_out: tuple[int, int] | None
+    latency: tuple[float, float] | None
+    plot: Path | None
 
 
 def run_bench(args: argparse.Namespace, *, embedded: ServerFactory) -> int:
@@ -35,19 +50,31 @@ def run_bench(args: argparse.Namespace, *, embedded: ServerFactory) -> int:
     if n < 1 or runs < 1:
         print("newswire bench: error: -n and --runs must be at least 1", file=sys.stderr)
         return 2
-    floor, floor_note = _floor_path(args.floor)
-    enrich_variant = _enrich_variant()
+    plan = make_plan(args)
+    if os.environ.get("NEWSWIRE_BENCH_ENRICH_PROCS"):
+        _say("NEWSWIRE_BENCH_ENRICH_PROCS is not read any more: the scale-out run (2 store + 2 enrich) replaces it")
     work = Path(tempfile.mkdtemp(prefix="newswire-bench-"))
     keep = False
     try:
         _say(f"writing {n} articles into {work / 'corpus'}")
         corpus = write_corpus(work / "corpus", n)
-        results = []
+        results, series = [], []
         for k in range(1, runs + 1):
-            results.append(_one_run(work / f"run-{k}", corpus, floor, enrich_variant, embedded, _latency(args)))
+            result = _one_run(work / f"run-{k}", corpus, plan, embedded, k)
+            series.append(take_series(result))
+            results.append(result)
             _say(f"run {k}/{runs}: " + run_summary(results[-1]))
-        report = build_report(n, results, floor, floor_note, enrich_variant)
+        report = build_report(
+            n,
+            results,
+            plan.floor,
+            plan.floor_note,
+            check_floor=plan.check_floor,
+            check_note=plan.check_note,
+            check_label=f"{_floor_label(plan.floor)} / {_floor_label(plan.check_floor)}",
+        )
         report["enricher_ms"] = enricher_ms(corpus)
+        report["plot"], report["plot_note"] = _plot(plan.plot, n, series, results[-1])
         print(table(report))
         if args.json_out:
             write_json(Path(args.json_out), report)
@@ -64,24 +91,70 @@ def run_bench(args: argparse.Namespace, *, embedded: ServerFactory) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def make_plan(args: argparse.Namespace) -> Plan:
+    """The options, each with its default when the parser does not define it."""
+    floor, floor_note = _floor_path(getattr(args, "floor", None))
+    check, check_note = _check_floor_path(getattr(args, "check_floor", None), floor)
+    return Plan(
+        floor=floor,
+        floor_note=floor_note,
+        check_floor=check,
+        check_note=check_note,
+        scale_out=SCALE_OUT if getattr(args, "scale_out", True) else None,
+        latency=_latency(args),
+        plot=plot_path(getattr(args, "plot", None), getattr(args, "json_out", None)),
+    )
+
+
 def _floor_path(arg: str | None) -> tuple[Path | None, str]:
+    """The shipped floor unless --floor names another script; --floor '' skips it."""
     if arg == "":
         return None, "floor skipped (--floor '')"
-    path = Path(arg) if arg else DEFAULT_FLOOR
-    if path.is_file():
-        return path.resolve(), ""
-    if arg:
+    if arg is None:
+        return SHIPPED_FLOOR, ""
+    path = Path(arg)
+    if not path.is_file():
         raise SystemExit(f"newswire bench: error: --floor: no such file {arg}")
-    return None, f"floor skipped: {DEFAULT_FLOOR} not found (give its path with --floor)"
+    return path.resolve(), ""
 
 
-def _enrich_variant() -> int:
-    raw = os.environ.get("NEWSWIRE_BENCH_ENRICH_PROCS", "").strip()
-    try:
-        procs = int(raw) if raw else 1
-    except ValueError:
-        raise SystemExit(f"newswire bench: error: NEWSWIRE_BENCH_ENRICH_PROCS: not a number: {raw!r}") from None
-    return procs if procs > 1 else 0
+def _check_floor_path(arg: str | None, floor: Path | None) -> tuple[Path | None, str]:
+    """--check-floor PATH, else ../shared/bench/floor.py when it exists; '' turns it off."""
+    if floor is None:
+        return None, "no floor to check"
+    if arg == "":
+        return None, "floor check skipped (--check-floor '')"
+    if arg is None:
+        if not SHARED_FLOOR.is_file():
+            return None, f"floor check skipped: no {SHARED_FLOOR} (give another floor with --check-floor)"
+        path = SHARED_FLOOR
+    else:
+        path = Path(arg)
+        if not path.is_file():
+            raise SystemExit(f"newswire bench: error: --check-floor: no such file {arg}")
+    if path.resolve() == floor:
+        return None, f"floor check skipped: {path} is the floor measured"
+    return path.resolve(), ""
+
+
+def plot_path(arg: str | None, json_out: str | None) -> Path | None:
+    """--plot FILE; by default bench.png in the current folder, or next to --json (same name, .png)."""
+    if arg == "":
+        return None
+    if arg:
+        return Path(arg)
+    if json_out:
+        out = Path(json_out)
+        return out.with_suffix(".png") if out.suffix != ".png" else out.with_name(out.name + ".png")
+    return Path("bench.png")
+
+
+def _floor_label(path: Path | None) -> str:
+    if path == SHIPPED_FLOOR:
+        return "shipped floor"
+    if path is not None and SHARED_FLOOR.is_file() and path == SHARED_FLOOR.resolve():
+        return "shared floor"
+    return path.name if path else "-"
 
 
 def _say(text: str) -> None:
@@ -96,14 +169,7 @@ def _latency(args: argparse.Namespace) -> tuple[float, float] | None:
     return rate, seconds
 
 
-def _one_run(
-    folder: Path,
-    corpus: list[Path],
-    floor: Path | None,
-    enrich_variant: int,
-    embedded: ServerFactory,
-    latency: tuple[float, float] | None,
-) -> dict[str, Any]:
+def _one_run(folder: Path, corpus: list[Path], plan: Plan, embedded: ServerFactory, k: int = 1) -> dict[str, Any]:
     folder.mkdir(parents=True)
     with _redis_server(folder, embedded) as (url, floor_url):
         result: dict[str, Any] = {
@@ -111,20 +177,90 @@ def _one_run(
             "redis_kind": "external" if os.environ.get("NEWSWIRE_REDIS_URL") else "embedded",
             "newswire": measure_newswire(folder / "nw", corpus, url),
         }
-        if enrich_variant:
-            result["newswire_enrich_procs"] = measure_newswire(
-                folder / f"nw-enrich{enrich_variant}", corpus, url, enrich_procs=enrich_variant
+        if plan.scale_out:
+            stores, enrichers = plan.scale_out
+            result["newswire_scale_out"] = measure_newswire(
+                folder / "nw-scale-out", corpus, url, store_procs=stores, enrich_procs=enrichers
             )
         result["alone"] = measure_alone(folder / "nw-alone", corpus, url)
-        if latency is not None:
-            rate, seconds = latency
+        if plan.latency is not None:
+            rate, seconds = plan.latency
             result["latency"] = measure_latency(folder / "latency", corpus, url, rate=rate, seconds=seconds)
-        if floor is not None:
-            result["floor"] = measure_floor(floor, folder / "floor", corpus, floor_url)
+        if plan.floor is not None:
+            # the floor and the floor it is checked against back to back, the first of them in turn
+            order = [("floor", plan.floor), ("check_floor", plan.check_floor)]
+            for key, script in order if k % 2 else order[::-1]:
+                if script is not None:
+                    result[key] = measure_floor(script, folder / key, corpus, floor_url)
+                    result[key]["script"] = str(script)
             result["floor"]["redis"] = redact(floor_url)
-            result["alone"].update(measure_floor_alone(floor, folder / "floor-alone", corpus, floor_url))
+            result["alone"].update(measure_floor_alone(plan.floor, folder / "floor-alone", corpus, floor_url))
     shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+def take_series(result: dict[str, Any]) -> dict[str, Any]:
+    """The run's per-entry series (keys starting with "_"), taken out of the result: the plot draws
+    them, the report and the JSON keep the figures only."""
+    out: dict[str, Any] = {}
+    for key in ("newswire", "newswire_scale_out", "latency", "floor", "check_floor"):
+        part = result.get(key)
+        if isinstance(part, dict):
+            for name in [k for k in part if k.startswith("_")]:
+                out[f"{key}{name}"] = part.pop(name)
+    return out
+
+
+def _plot(
+    path: Path | None, n: int, series: list[dict[str, Any]], last_result: dict[str, Any]
+) -> tuple[str | None, str]:
+    """Draw the last run's series; (the file written or None, a note when none was)."""
+    if path is None:
+        return None, "plot skipped (--plot '')"
+    last = series[-1]
+    runs = len(series)
+    timelines: list[Timeline | str] = [
+        Timeline("newswire pipelined, 1 store + 1 enrich process", last["newswire_timeline"])
+    ]
+    if "newswire_scale_out_timeline" in last:
+        timelines.append(
+            Timeline(
+                f"newswire pipelined, {SCALE_OUT[0]} store + {SCALE_OUT[1]} enrich processes",
+                last["newswire_scale_out_timeline"],
+            )
+        )
+    else:
+        timelines.append("scale-out run not measured (--no-scale-out)")
+    if last.get("floor_timeline"):
+        timelines.append(
+            Timeline(
+                "floor (redis-py + sqlite3)",
+                last["floor_timeline"],
+                x_label="seconds since the floor's first raw entry",
+                floor=True,
+            )
+        )
+    elif "floor" in last_result:
+        timelines.append("the floor's stages over time: only the shipped floor\nkeeps its streams to read them from")
+    else:
+        timelines.append("floor not measured (--floor '')")
+    latency = last_result.get("latency")
+    data = PlotData(
+        title=f"newswire bench: {n:,} articles" + (f", run {runs} of {runs}" if runs > 1 else ""),
+        timelines=timelines,
+        latencies_ms=last.get("latency_latencies_ms") or [],
+        latency_note=(
+            f"{latency['latency_files']:,} files at {latency['latency_rate']:g} files/s"
+            if latency
+            else "not measured (--latency-seconds 0)"
+        ),
+    )
+    why = write_plot(path, data)
+    if why:
+        _say(f"plot skipped: {why}")
+        return None, f"plot skipped: {why}"
+    _say(f"plot written to {path.absolute()}")
+    return str(path.absolute()), ""
 
 
 @contextmanager

@@ -46,6 +46,33 @@ def stage_figures(r: Any, streams: Streams, probe_ids: dict[str, str], t0_ms: fl
     return out
 
 
+PAGE = 1000
+
+
+def entry_ms(r: Any, stream: str, after: str | None = None) -> list[int]:
+    """The time (ms, Redis's clock) of every entry of the stream after `after`, in pages."""
+    out: list[int] = []
+    low = f"({after}" if after else "-"
+    while True:
+        page = r.xrange(stream, min=low, count=PAGE)
+        out += [_id_ms(entry_id) for entry_id, _ in page]
+        if len(page) < PAGE:
+            return out
+        last = page[-1][0]
+        low = "(" + (last.decode() if isinstance(last, bytes) else last)
+
+
+def stage_times(
+    r: Any, keys: dict[str, str], t0_ms: float, after: dict[str, str] | None = None
+) -> dict[str, list[float]]:
+    """Per stage (ingest, store, enrich), the seconds from t0_ms to each entry on its output stream
+    (keys: stage -> stream key; after: stream key -> the id to start after, e.g. the probe's)."""
+    after = after or {}
+    return {
+        stage: [round((ms - t0_ms) / 1000, 3) for ms in entry_ms(r, key, after.get(key))] for stage, key in keys.items()
+    }
+
+
 def _id_ms(entry_id: bytes | str) -> int:
     text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     return int(text.split("-", 1)[0])
