@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
+import hiredis
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
@@ -23,9 +25,39 @@ TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
 CLIENT_OPTIONS: dict[str, Any] = {"socket_timeout": 30, "socket_connect_timeout": 5, "health_check_interval": 15}
 
 
+class _PackedByHiredis:
+    """Commands packed by hiredis, in C: redis-py's asyncio connections pack them in Python, one
+    argument at a time, which costs more than Redis takes to run a batch's commit script."""
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        first = args[0]
+        if isinstance(first, str | bytes) and (" " if isinstance(first, str) else b" ") in first:
+            args = (*first.split(), *args[1:])  # "CONFIG GET": the words go as arguments of their own
+        return [hiredis.pack_command(args)]
+
+
+class _Connection(_PackedByHiredis, aioredis.Connection):
+    pass
+
+
+class _SSLConnection(_PackedByHiredis, aioredis.SSLConnection):
+    pass
+
+
+class _UnixConnection(_PackedByHiredis, aioredis.UnixDomainSocketConnection):
+    pass
+
+
+def client_options(url: str) -> dict[str, Any]:
+    """CLIENT_OPTIONS, and the connection class the URL's scheme asks for, packing with hiredis."""
+    scheme = urlsplit(url).scheme
+    connection = {"rediss": _SSLConnection, "unix": _UnixConnection}.get(scheme, _Connection)
+    return {**CLIENT_OPTIONS, "connection_class": connection}
+
+
 def client(url: str) -> aioredis.Redis:
     try:
-        return aioredis.Redis.from_url(url, **CLIENT_OPTIONS)
+        return aioredis.Redis.from_url(url, **client_options(url))
     except ValueError as exc:
         raise ConfigError(f"{SETTING}: {exc}") from None
 

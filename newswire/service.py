@@ -29,7 +29,7 @@ from newswire.db.engine import make_engine, migrate, wait_until_reachable
 from newswire.health import Check
 from newswire.http import Readiness, add_ready, remove_ready
 from newswire.metrics import STREAM_STATS, Watched
-from newswire.redisio import CLIENT_OPTIONS, answering
+from newswire.redisio import answering, client_options
 from newswire.settings import ConsumerSettings
 from newswire.streams import BatchHandler, Consumer, Entry, Options, build_consumer
 from newswire.streams.membership import name_of
@@ -85,7 +85,7 @@ def make_broker(redis_url: str, *, log: Any) -> RedisBroker:
         log_level=logging.DEBUG,
         graceful_timeout=30.0,
         middlewares=[prometheus],
-        **CLIENT_OPTIONS,
+        **client_options(redis_url),
     )
 
 

@@ -42,7 +42,25 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="end-to-end benchmark against the plain redis-py + sqlite3 floor")
     b.add_argument("-n", "--articles", type=int, default=20_000, help="synthetic articles (default 20000)")
     b.add_argument("--runs", type=int, default=3, help="repetitions; medians are reported (default 3)")
-    b.add_argument("--floor", default=None, help="path of floor.py (default: ../shared/bench/floor.py if present)")
+    b.add_argument("--floor", default=None, help="path of the floor script (default: newswire_tools/floor.py)")
+    b.add_argument(
+        "--check-floor",
+        default=None,
+        metavar="PATH",
+        help="also measure this floor and report ours / it (default: ../shared/bench/floor.py if present; '' off)",
+    )
+    b.add_argument(
+        "--plot",
+        default=None,
+        metavar="FILE",
+        help="PNG of stage throughput and latency (default: bench.png, or next to --json; '' off)",
+    )
+    b.add_argument(
+        "--scale-out",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure 2 store + 2 enrich processes (default on)",
+    )
     b.add_argument("--json", dest="json_out", default=None, help="also write the figures to this file")
     b.add_argument(
         "--latency-rate", type=float, default=50.0, metavar="FILES_PER_S", help="steady arrival rate (default 50)"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from contextlib import suppress
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ PERMUTATIONS = 64
 BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 SHINGLE = 3
+BUCKET_KEEP = 64  # most recent articles an LSH bucket keeps (see Window)
 BLOCK = 8192  # shingles hashed at a time: memory stays PERMUTATIONS x BLOCK words however long the text
 _rng = np.random.default_rng(20210331)
 _A = _rng.integers(1, 2**63 - 1, size=(PERMUTATIONS, 1), dtype=np.uint64) | np.uint64(1)
@@ -28,16 +30,35 @@ _WORD = re.compile(r"\w+")
 Signature = npt.NDArray[np.uint64]
 
 
+# word -> its CRC-32, shared by the articles (a word's hash is computed once, not once an article);
+# bounded: a process that has seen this many distinct words starts again.
+_CRC: dict[str, int] = {}
+_CRC_MAX = 100_000
+
+
+def _hashes(words: list[str]) -> npt.NDArray[np.uint64]:
+    crc = _CRC
+    try:
+        return np.fromiter(map(crc.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:
+        if len(crc) > _CRC_MAX:
+            crc.clear()
+        for w in set(words).difference(crc):
+            crc[w] = zlib.crc32(w.encode())
+        return np.fromiter(map(crc.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
 def signature(text: str) -> Signature | None:
     """MinHash of the text's word 3-shingles (None when the text has fewer than 3 words)."""
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE:
         return None
-    ids = {w: zlib.crc32(w.encode()) for w in set(words)}
-    h = np.fromiter((ids[w] for w in words), dtype=np.uint64, count=len(words))
+    h = _hashes(words)
     # a shingle's hash: its three word hashes mixed (shift-xor-multiply), kept to 32 bits
     x = (h[:-2] * np.uint64(0x9E3779B1)) ^ (h[1:-1] << np.uint64(7)) ^ (h[2:] * np.uint64(0x85EBCA77))
-    x = np.unique(x & np.uint64(0xFFFFFFFF))
+    x &= np.uint64(0xFFFFFFFF)
+    if len(x) > BLOCK:
+        x = np.unique(x)  # a repeated shingle changes no minimum: dropped, where it can spare a block
     # multiply-shift hashing: 64-bit wrap-around products, high 32 bits kept (no slow modulo)
     sig: Signature = ((_A * x[:BLOCK] + _B) >> np.uint64(32)).min(axis=1)
     for start in range(BLOCK, len(x), BLOCK):
@@ -56,14 +77,23 @@ def from_bytes(data: bytes) -> Signature | None:
 
 
 class Window:
-    """The last `capacity` signatures with a banded LSH index; earlier articles win."""
+    """The last `capacity` signatures with a banded LSH index; earlier articles win.
+
+    Each LSH bucket keeps its most recent BUCKET_KEEP articles: a crowd of articles alike in one
+    band (templated reports, the same wire copy filed again and again) would otherwise make every
+    check compare against thousands. A check compares at most BANDS x BUCKET_KEEP signatures, all
+    at once (numpy, one row per window slot); an article alike an old one that only shares
+    crowded buckets is matched with a more recent member of the crowd, which shares the band too.
+    """
 
     def __init__(self, capacity: int = 10_000, threshold: float = 0.8) -> None:
         self.capacity = capacity
         self.threshold = threshold
         self._seq = 0
-        self._items: OrderedDict[str, tuple[int, Signature]] = OrderedDict()
-        self._buckets: dict[bytes, list[str]] = {}
+        self._items: OrderedDict[str, tuple[int, int]] = OrderedDict()  # article id -> (sequence, slot)
+        self._sigs: npt.NDArray[np.uint64] = np.zeros((capacity, PERMUTATIONS), dtype=np.uint64)
+        self._free = list(range(capacity - 1, -1, -1))
+        self._buckets: dict[bytes, deque[str]] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -74,39 +104,53 @@ class Window:
         return [bytes([b]) + raw[b * ROWS * 8 : (b + 1) * ROWS * 8] for b in range(BANDS)]
 
     def add(self, article_id: str, sig: Signature) -> None:
-        if article_id in self._items:
+        if article_id in self._items or self.capacity < 1:
             return
+        if len(self._items) >= self.capacity:
+            self._evict()
+        slot = self._free.pop()
+        self._sigs[slot] = sig
         self._seq += 1
-        self._items[article_id] = (self._seq, sig)
+        self._items[article_id] = (self._seq, slot)
         for key in self._bands(sig):
-            self._buckets.setdefault(key, []).append(article_id)
-        while len(self._items) > self.capacity:
-            old_id, (_, old_sig) = self._items.popitem(last=False)
-            for key in self._bands(old_sig):
-                bucket = self._buckets.get(key)
-                if bucket is not None:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = deque(maxlen=BUCKET_KEEP)
+            bucket.append(article_id)
+
+    def _evict(self) -> None:
+        old_id, (_, slot) = self._items.popitem(last=False)
+        for key in self._bands(self._sigs[slot]):
+            bucket = self._buckets.get(key)
+            if bucket is not None:
+                with suppress(ValueError):  # pushed out of a crowded bucket already
                     bucket.remove(old_id)
-                    if not bucket:
-                        del self._buckets[key]
+                if not bucket:
+                    del self._buckets[key]
+        self._free.append(slot)
 
     def nearest(self, article_id: str, sig: Signature) -> tuple[str, float] | None:
         """The most similar earlier article at or above the threshold (never the article itself)."""
         mine = self._items.get(article_id)
         before = mine[0] if mine else self._seq + 1
-        best: tuple[str, float] | None = None
         seen: set[str] = {article_id}
+        names: list[str] = []
+        slots: list[int] = []
         for key in self._bands(sig):
             for other in self._buckets.get(key, ()):
                 if other in seen:
                     continue
                 seen.add(other)
-                seq, other_sig = self._items[other]
-                if seq >= before:
-                    continue
-                similarity = float(np.count_nonzero(other_sig == sig)) / PERMUTATIONS
-                if similarity >= self.threshold and (best is None or similarity > best[1]):
-                    best = (other, round(similarity, 4))
-        return best
+                seq, slot = self._items[other]
+                if seq < before:
+                    names.append(other)
+                    slots.append(slot)
+        if not slots:
+            return None
+        matches = np.count_nonzero(self._sigs[slots] == sig, axis=1)
+        best = int(np.argmax(matches))  # the first of the most similar, in band order
+        similarity = float(matches[best]) / PERMUTATIONS
+        return (names[best], round(similarity, 4)) if similarity >= self.threshold else None
 
     def check(self, article_id: str, sig: Signature | None) -> tuple[str, float] | None:
         """nearest(), then remember this article."""

@@ -40,13 +40,13 @@ def table_kind(text: str) -> str | None:
     """'CSV', 'TSV', 'CSV, separated by ...' when text (normalised: LF line ends) is a delimited table,
     else None."""
     first = text.split("\n", 1)[0]
-    if len(first) > TABLE_SAMPLE or parse_date(first) is not None:
+    if len(first) > TABLE_SAMPLE:
         return None
     sample = text[:TABLE_SAMPLE]
     cut = len(text) > TABLE_SAMPLE  # the last record read may be cut short
     for delimiter, kind in _DELIMITERS.items():
         if delimiter in first and _is_table(sample, delimiter, cut=cut):
-            return kind
+            return None if parse_date(first) is not None else kind
     return None
 
 

@@ -1,0 +1,47 @@
+"""The near-duplicate window under crowds: bounded work per check, consistent eviction."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.enrich import dedup
+
+
+def _sig(seed: int, base: np.ndarray | None = None, keep: int = 0) -> np.ndarray:
+    """A random signature; with base, its first `keep` values copied from base."""
+    sig = np.random.default_rng(seed).integers(0, 2**32, size=dedup.PERMUTATIONS, dtype=np.uint64)
+    if base is not None:
+        sig[:keep] = base[:keep]
+    return sig
+
+
+def test_a_crowd_alike_in_one_band_keeps_a_check_bounded_and_still_finds_the_twin() -> None:
+    base = _sig(0)
+    w = dedup.Window(capacity=5000, threshold=0.8)
+    for i in range(3000):  # every one shares the first band with base, and nothing else
+        w.add(f"crowd{i}", _sig(i + 1, base, keep=dedup.ROWS))
+    first_band = w._bands(base)[0]
+    assert len(w._buckets[first_band]) == dedup.BUCKET_KEEP  # the crowd's bucket keeps its most recent
+    w.add("original", base)
+    twin = base.copy()
+    twin[-5:] += 1  # 59 of 64 values in common
+    found = w.nearest("twin", twin)
+    assert found is not None and found[0] == "original" and found[1] == round(59 / 64, 4)
+
+
+def test_eviction_leaves_only_window_members_in_the_buckets() -> None:
+    base = _sig(0)
+    w = dedup.Window(capacity=10, threshold=0.8)
+    for i in range(200):
+        w.add(f"a{i}", _sig(i + 1, base, keep=dedup.ROWS * (i % 3)))
+    members = set(w._items)
+    assert len(members) == 10 and members == {f"a{i}" for i in range(190, 200)}
+    in_buckets = {a for bucket in w._buckets.values() for a in bucket}
+    assert in_buckets <= members and all(w._buckets.values())
+    assert sorted(slot for _, slot in w._items.values()) == list(range(10))
+
+
+def test_a_window_of_size_zero_finds_nothing() -> None:
+    w = dedup.Window(capacity=0)
+    sig = _sig(1)
+    assert w.check("a", sig) is None and w.check("b", sig) is None and len(w) == 0
