@@ -31,8 +31,9 @@ class _PackedByHiredis:
 
     def pack_command(self, *args: Any) -> list[bytes]:
         first = args[0]
-        if isinstance(first, str | bytes) and (" " if isinstance(first, str) else b" ") in first:
-            args = (*first.split(), *args[1:])  # "CONFIG GET": the words go as arguments of their own
+        # "CONFIG GET": the words go as arguments of their own
+        if (isinstance(first, str) and " " in first) or (isinstance(first, bytes) and b" " in first):
+            args = (*first.split(), *args[1:])
         return [hiredis.pack_command(args)]
 
 
