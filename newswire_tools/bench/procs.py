@@ -212,6 +212,7 @@ def service_env(folder: Path, redis_url: str, prefix: str) -> dict[str, str]:
         "NEWSWIRE_DATABASE_URL": f"sqlite:///{data / 'newswire.db'}",
         "NEWSWIRE_STREAM_PREFIX": prefix,
         "NEWSWIRE_SETTLE_S": "0",
-        "NEWSWIRE_LOG_LEVEL": "warning",
+        # the default level: each service writes its line per article (to its log file), as in use
+        "NEWSWIRE_LOG_LEVEL": "info",
         "NEWSWIRE_LOG_FORMAT": "json",
     }
