@@ -10,6 +10,7 @@ stream carries (newswire_cli.asyncapi).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -281,10 +282,19 @@ async def serve(app: FastStream, service: ConsumerService) -> None:
     """Start the application, run until stopping is set (or a task fails), then stop it cleanly."""
     try:
         await app.start()
+        settle_heap()
         await service.until_stopped()
     finally:
         service.stopping.set()
         await app.stop()
+
+
+def settle_heap() -> None:
+    """Once a service has started: what it loaded (modules, tables, the engine) lives as long as the
+    process, so the collector stops walking it. Full collections scale with the heap, and ran often
+    enough, triggered by each batch's short-lived objects, to be a tenth of enrich's CPU."""
+    gc.collect()
+    gc.freeze()
 
 
 def consumer_app(

@@ -19,7 +19,7 @@ from newswire.health import Check
 from newswire.http import Readiness, add_ready, remove_ready
 from newswire.metrics import STREAM_STATS, Watched
 from newswire.redisio import answering
-from newswire.service import Publication, application, declare, make_broker
+from newswire.service import Publication, application, declare, make_broker, settle_heap
 from services.ingest.config import IngestSettings
 from services.ingest.watcher import Watcher
 
@@ -128,6 +128,7 @@ async def run(
     app, service = build(settings, redis_url=redis_url, stopping=stopping, log=log)
     try:
         await app.start()
+        settle_heap()
         assert service.watcher is not None
         if health is not None:
             health.append(service.watcher.health_problem)
