@@ -8,12 +8,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from newswire.contracts import DATA_FIELD, ArticleEnriched, ArticleStored, NearDuplicate, Streams, encode
+from newswire.contracts import DATA_FIELD, ArticleEnriched, NearDuplicate, Streams
 from newswire.db.engine import is_transient
 from newswire.streams import Entry, Outbound, dead_letter
 from newswire.waiting import retry_transient
 from newswire.workers import Failed, PoolUnavailable, WorkerPool
 from services.enrich import dedup
+from services.enrich.outputs import enriched_event
 from services.enrich.repository import Candidate, EnrichmentRepository
 from services.enrich.work import Analysed
 
@@ -84,10 +85,9 @@ class EnrichHandler:
         for (entry_id, fields), result in zip(entries, results, strict=True):
             if isinstance(result, Analysed):
                 if result.failed:  # a bug to fix: the article goes on without those enrichers' fields
-                    self.log.error(
-                        "enricher_failed", **_own(result.stored), entry_id=entry_id, enrichers=list(result.failed)
-                    )
-                batch.append(self._candidate(entry_id, result))
+                    ids = {"correlation_id": result.correlation_id, "article_id": result.article_id}
+                    self.log.error("enricher_failed", **ids, entry_id=entry_id, enrichers=list(result.failed))
+                batch.append(self._candidate(entry_id, fields.get(DATA_FIELD), result))
             else:
                 failed = isinstance(result, Failed)
                 out.append(self._dead(entry_id, fields, result.reason, result.detail, failed=failed))
@@ -99,9 +99,9 @@ class EnrichHandler:
             what="database_write",
         )
         for c in saved.unknown:
-            detail = f"no article {c.stored.article_id} in the database (a forged or foreign event)"
-            out.append(self._dead(c.entry_id, fields_of[c.entry_id], "unknown_article", detail, _own(c.stored)))
-        out.extend(Outbound(c.entry_id, self.streams.enriched, encode(_enriched(c))) for c in saved.emit)
+            detail = f"no article {c.article_id} in the database (a forged or foreign event)"
+            out.append(self._dead(c.entry_id, fields_of[c.entry_id], "unknown_article", detail, _own(c)))
+        out.extend(Outbound(c.entry_id, self.streams.enriched, {DATA_FIELD: c.event_data()}) for c in saved.emit)
         fresh = {c.entry_id: c for c in batch}
         for c in saved.emit:
             if fresh[c.entry_id] is c:
@@ -109,67 +109,53 @@ class EnrichHandler:
             else:  # the repository put in the enrichment committed before: a redelivery, emitted again
                 self._enriched(c, duplicate=True)
         for c in saved.duplicates:  # another file's event of a stored article: acked, nothing emitted
-            self.log.info("enriched", **_own(c.stored), entry_id=c.entry_id, duplicate=True, emitted=False)
+            self.log.info("enriched", **_own(c), entry_id=c.entry_id, duplicate=True, emitted=False)
         self.log.debug(
             "batch_enriched",
             entries=len(entries),
             enriched=len(saved.emit),
             duplicates=len(saved.duplicates),
             dead=len(entries) - len(batch) + len(saved.unknown),
-            truncated=sum(c.enrichment.truncated for c in saved.emit) or None,
+            truncated=sum(c.truncated for c in saved.emit) or None,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return out
 
     def _enriched(self, c: Candidate, **outcome: Any) -> None:
         """The line that follows one file through enrich (the unit of work is the article)."""
-        e = c.enrichment
-        if e.truncated:
+        if c.truncated:
             outcome["truncated"] = True
-        if e.near_duplicate_of is not None:
-            outcome["near_duplicate_of"] = e.near_duplicate_of.article_id
-        found = e.entities
+        if c.analysed is None and (near := c.enrichment.near_duplicate_of) is not None:
+            outcome["near_duplicate_of"] = near.article_id
+        persons, organizations, places = c.counts()
         self.log.info(
             "enriched",
-            correlation_id=c.stored.correlation_id,
-            article_id=c.stored.article_id,
+            correlation_id=c.correlation_id,
+            article_id=c.article_id,
             entry_id=c.entry_id,
-            persons=len(found.persons),
-            organizations=len(found.organizations),
-            places=len(found.locations),
+            persons=persons,
+            organizations=organizations,
+            places=places,
             **outcome,
         )
 
-    def _candidate(self, entry_id: str, analysed: Analysed) -> Candidate:
-        enrichment = analysed.enrichment
+    def _candidate(self, entry_id: str, data: bytes | None, analysed: Analysed) -> Candidate:
+        c = Candidate(entry_id, analysed=analysed, stored_data=data)
         signature = dedup.from_bytes(analysed.signature) if analysed.signature is not None else None
         if signature is not None:
-            near = self.window.check(analysed.stored.article_id, signature)
+            near = self.window.check(analysed.article_id, signature)
             if near is not None:
-                enrichment = enrichment.model_copy(
-                    update={"near_duplicate_of": NearDuplicate(article_id=near[0], similarity=near[1])}
-                )
-        return Candidate(entry_id, analysed.stored, enrichment, analysed.signature)
+                near_duplicate = NearDuplicate(article_id=near[0], similarity=near[1])
+                c = c.with_enrichment(c.enrichment.model_copy(update={"near_duplicate_of": near_duplicate}))
+        return c
 
 
 def _enriched(c: Candidate) -> ArticleEnriched:
-    s = c.stored
-    return ArticleEnriched(
-        article_id=s.article_id,
-        correlation_id=s.correlation_id,
-        headline=s.headline,
-        story_code=s.story_code,
-        published_at=s.published_at,
-        body=s.body,
-        source_name=s.source_name,
-        language=s.language,
-        url=s.url,
-        enrichment=c.enrichment,
-    )
+    return enriched_event(c.stored, c.enrichment)
 
 
-def _own(stored: ArticleStored) -> dict[str, str]:
-    return {"correlation_id": stored.correlation_id, "article_id": stored.article_id}
+def _own(c: Candidate) -> dict[str, str]:
+    return {"correlation_id": c.correlation_id, "article_id": c.article_id}
 
 
 def _ids(dead: Outbound, entry_id: str) -> dict[str, str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from newswire.contracts import ArticleStored, Enrichment
+from newswire.contracts import ArticleStored, Enrichment, decode_data
 from newswire.db.engine import JSONText, creators, first_per_key, insert_new, write_transaction
 from newswire.db.tables import (
     ARTICLES,
@@ -18,16 +18,84 @@ from newswire.db.tables import (
     EnrichmentInsert,
     EntityMentionInsert,
 )
+from services.enrich.outputs import enriched_event, enrichment_values
+from services.enrich.outputs import mention_rows as outputs_mention_rows
+from services.enrich.work import Analysed
 
-NAME_MAX = 200
 
-
-@dataclass(frozen=True, slots=True)
 class Candidate:
-    entry_id: str
-    stored: ArticleStored
-    enrichment: Enrichment
-    signature: bytes | None = None  # MinHash, persisted so a restarted process can warm its window
+    """An enriched article on its way to the database and articles:enriched.
+
+    Made by the service from a worker's Analysed (with the entry's data), it uses the worker's
+    serialisations and rows as they are; its models are parsed only if asked for (a near-duplicate
+    to record, a committed enrichment to emit again: with_enrichment). Made from models (replay,
+    tests), it builds everything from them."""
+
+    __slots__ = ("_enrichment", "_stored", "_stored_data", "analysed", "entry_id", "signature")
+
+    def __init__(
+        self,
+        entry_id: str,
+        stored: ArticleStored | None = None,
+        enrichment: Enrichment | None = None,
+        signature: bytes | None = None,  # MinHash, persisted so a restarted process can warm its window
+        *,
+        analysed: Analysed | None = None,
+        stored_data: bytes | None = None,  # the articles:stored entry's data, where stored is not given
+    ) -> None:
+        if analysed is None and (stored is None or enrichment is None):
+            raise ValueError("a Candidate needs its models, or a worker's Analysed")
+        self.entry_id = entry_id
+        self.signature = signature if analysed is None else analysed.signature
+        self.analysed = analysed
+        self._stored = stored
+        self._stored_data = stored_data
+        self._enrichment = enrichment
+
+    @property
+    def article_id(self) -> str:
+        return self.analysed.article_id if self.analysed is not None else self.stored.article_id
+
+    @property
+    def correlation_id(self) -> str:
+        return self.analysed.correlation_id if self.analysed is not None else self.stored.correlation_id
+
+    @property
+    def stored(self) -> ArticleStored:
+        if self._stored is None:
+            event = decode_data(self._stored_data)
+            if not isinstance(event, ArticleStored):  # the worker read this very entry as one
+                raise TypeError(f"entry {self.entry_id} holds {event.event}, not article.stored")
+            self._stored = event
+        return self._stored
+
+    @property
+    def enrichment(self) -> Enrichment:
+        if self._enrichment is None:
+            assert self.analysed is not None
+            self._enrichment = Enrichment.model_validate_json(self.analysed.enrichment_json)
+        return self._enrichment
+
+    @property
+    def truncated(self) -> bool:
+        return self.analysed.truncated if self.analysed is not None else self.enrichment.truncated
+
+    def with_enrichment(self, enrichment: Enrichment) -> Candidate:
+        """The same article with another enrichment (built from the models from now on)."""
+        return Candidate(self.entry_id, self.stored, enrichment, self.signature)
+
+    def event_data(self) -> bytes:
+        """The article.enriched event, serialised."""
+        if self.analysed is not None:
+            return self.analysed.event_json
+        return enriched_event(self.stored, self.enrichment).model_dump_json().encode()
+
+    def counts(self) -> tuple[int, int, int]:
+        """Persons, organizations, places."""
+        if self.analysed is not None:
+            return self.analysed.counts
+        found = self.enrichment.entities
+        return len(found.persons), len(found.organizations), len(found.locations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,54 +106,28 @@ class SaveResult:
 
 
 def enrichment_row(c: Candidate, now: datetime) -> EnrichmentInsert:
-    e = c.enrichment
-    dup = e.near_duplicate_of
-    return {
-        "article_id": c.stored.article_id,
-        "language": e.language,
-        "language_confidence": e.language_confidence,
-        "word_count": e.word_count,
-        "sentence_count": e.sentence_count,
-        "paragraph_count": e.paragraph_count,
-        "reading_time_s": e.reading_time_s,
-        "enricher_version": e.enricher_version,
-        "tone": e.tone.tone if e.tone else None,
+    if c.analysed is not None:
+        values, data, dup = c.analysed.values, c.analysed.enrichment_json, None
+    else:
+        e = c.enrichment
+        values, data, dup = enrichment_values(e), e.model_dump_json(), e.near_duplicate_of
+    row: EnrichmentInsert = {
+        "article_id": c.article_id,
+        **values,  # type: ignore[typeddict-item]  # outputs.enrichment_values: the row's other columns
         "near_duplicate_of": dup.article_id if dup else None,
         "near_duplicate_similarity": dup.similarity if dup else None,
-        "data": JSONText(e.model_dump_json()),  # serialised once, by pydantic-core
+        "data": JSONText(data),  # serialised once, by pydantic-core
         "minhash": c.signature,
         "source_entry_id": c.entry_id,
         "enriched_at": now,
     }
+    return row
 
 
 def mention_rows(c: Candidate) -> tuple[list[EntityMentionInsert], list[CountryMentionInsert]]:
-    article_id = c.stored.article_id
-    entities: dict[tuple[str, str], EntityMentionInsert] = {}
-    groups = c.enrichment.entities
-    for kind, found in (
-        ("person", groups.persons),
-        ("organization", groups.organizations),
-        ("location", groups.locations),
-    ):
-        for entity in found:
-            name = entity.name[:NAME_MAX]
-            row = entities.setdefault(
-                (kind, name),
-                {
-                    "article_id": article_id,
-                    "kind": kind,
-                    "name": name,
-                    "name_key": name.casefold(),
-                    "surname": name.split()[-1].casefold()[:100] if kind == "person" else None,
-                    "count": 0,
-                },
-            )
-            row["count"] += entity.count
-    countries: list[CountryMentionInsert] = [
-        {"article_id": article_id, "country_code": m.code, "count": m.count} for m in c.enrichment.countries
-    ]
-    return list(entities.values()), countries
+    if c.analysed is not None:
+        return c.analysed.entity_rows, c.analysed.country_rows
+    return outputs_mention_rows(c.article_id, c.enrichment)
 
 
 def _committed(conn: Connection, keys: list[str]) -> dict[str, Enrichment]:
@@ -98,12 +140,12 @@ def _committed(conn: Connection, keys: list[str]) -> dict[str, Enrichment]:
 
 
 def _as_committed(c: Candidate, committed: dict[str, Enrichment]) -> Candidate:
-    enrichment = committed.get(c.stored.article_id)
-    return c if enrichment is None else replace(c, enrichment=enrichment)
+    enrichment = committed.get(c.article_id)
+    return c if enrichment is None else c.with_enrichment(enrichment)
 
 
 def _key(c: Candidate) -> str:
-    return c.stored.article_id
+    return c.article_id
 
 
 class EnrichmentRepository:
@@ -123,7 +165,7 @@ class EnrichmentRepository:
         first = first_per_key(batch, _key)
         with write_transaction(self.engine) as conn:
             known = creators(conn, ARTICLES, "article_id", list(first))
-            own = {k: c for k, c in first.items() if k in known and known[k] == c.stored.correlation_id}
+            own = {k: c for k, c in first.items() if k in known and known[k] == c.correlation_id}
             inserted = insert_new(conn, ENRICHMENTS, [enrichment_row(c, now) for c in own.values()], "article_id")
             entity_rows: list[EntityMentionInsert] = []
             country_rows: list[CountryMentionInsert] = []
