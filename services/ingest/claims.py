@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ class Claims:
         self.mine = folders.mine
         self.max_depth = folders.max_depth
 
-    def claim(self, paths: list[Path], *, busy: set[Path] | None = None) -> list[Claimed]:
+    def claim(self, paths: Sequence[str | Path], *, busy: set[Path] | None = None) -> list[Claimed]:
         """Take files by atomic rename into one claim folder; files already gone are skipped
         (another watcher took them), and so are files whose inbox folder is a link (never followed).
         One folder per batch: it is published in one transaction. The folder is added to busy

@@ -139,7 +139,7 @@ class Confirmer:
     async def _confirm_round(self) -> None:
         now = time.monotonic()
         batch = self._next_to_confirm()
-        look = [a for a in batch if a.receipt is None]
+        look = await self._worth_asking([a for a in batch if a.receipt is None], now)
         if look:
             receipts = await self.ledger.receipts([a.ref for a in look])
             for a in look:
@@ -154,6 +154,20 @@ class Confirmer:
         durable += [a for a in batch if a.ref.entry_id == "legacy"]
         if durable:
             await self.archiver.archive(durable)
+
+    async def _worth_asking(self, waiting: list[Awaiting], now: float) -> list[Awaiting]:
+        """Of the files waiting for a receipt, those whose receipt may be there: every one whose raw entry
+        the store group was handed already (Ledger.store_delivered), every ingest rejection, and every one
+        not looked for in LOSS_CHECK_S (that one is looked for on its stream too, if it has none: it may
+        be lost; and a receipt from before the store group was lost or moved back is found so). While the
+        store lags, or is not running, the entries it has not read cost no lookup every round."""
+        if not waiting:
+            return waiting
+        delivered = await self.ledger.store_delivered()
+        if delivered is None:
+            return waiting
+        due = now - LOSS_CHECK_S
+        return [a for a in waiting if a.ref.key <= delivered or a.checked_at <= due or a.ref.kind != "raw"]
 
     def _next_to_confirm(self) -> list[Awaiting]:
         """Up to CONFIRM_CHUNK waiting files, oldest first, taking turns when more wait (a round

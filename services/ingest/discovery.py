@@ -120,6 +120,7 @@ class Discovery:
 
     async def _watch_once(self, polling: bool) -> None:
         folders: list[str] = []
+        accepts, settler = self.inbox.accepts, self.settler
         async for changes in awatch(
             self.inbox.root,
             stop_event=self.stopping,
@@ -130,26 +131,48 @@ class Discovery:
             debounce=200,
             step=50,
         ):
+            probe = os.sep + self._probe_name if self._probe_name else None
             for change, raw in changes:
                 if change == Change.deleted:
                     continue  # files leaving (our own claims, mostly): nothing to take
-                if self._probe_name and raw.endswith(os.sep + self._probe_name):
+                if probe is not None and raw.endswith(probe):
                     self._probe_seen.set()
-                elif change == Change.added and self._is_folder(raw):
-                    folders.append(raw)  # moved or copied in whole: no notification for what it holds
-                elif self.inbox.accepts(raw):
-                    await self._note(Path(raw))
-                elif change == Change.added and self.inbox.scanner.excluded(raw):
-                    self.skip(raw, "excluded")  # at once, not at the next rescan
+                    continue
+                st = None
+                if change == Change.added:
+                    take, st = self._added(raw, folders)
+                else:
+                    take = accepts(raw)
+                if not take:
+                    continue
+                if len(settler) < MAX_PENDING and not self.kept.keep:
+                    settler.note(raw, st)  # the common case, without a coroutine
+                else:
+                    await self._note(raw, st)
             for folder in folders:
-                await self._scan_into_settler(lambda f=folder: self.inbox.scan_folder(Path(f), on_skip=self.skip))
+                await self._scan_into_settler(lambda f=folder: self.inbox.scanner.scan_folder_paths(f, self.skip))
             folders.clear()
 
-    def _is_folder(self, raw: str) -> bool:
+    def _added(self, raw: str, folders: list[str]) -> tuple[bool, os.stat_result | None]:
+        """A path a notification reports added: whether to note it, and its lstat where one was taken.
+
+        Moved or copied in whole, a folder holds files no notification reports: it goes to folders, to
+        be scanned. The lstat that tells is also the settler's first check of a file (Settler.pending)."""
         try:
-            return stat.S_ISDIR(os.lstat(raw).st_mode) and not self.inbox.owns(raw)
+            st = os.lstat(raw)
+        except FileNotFoundError:
+            return False, None  # gone already (taken by a scan, or by another watcher)
         except OSError:
-            return False
+            st = None  # the settler's own check decides
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            if not self.inbox.owns(raw):
+                folders.append(raw)
+            return False, None
+        if self.inbox.accepts(raw):
+            return True, st
+        if self.inbox.scanner.excluded(raw):
+            self.skip(raw, "excluded")  # at once, not at the next rescan
+        return False, None
 
     def skip(self, path: str, reason: str) -> None:
         """A file left alone on purpose: logged once with the reason, counted (thread-safe enough:
@@ -170,7 +193,7 @@ class Discovery:
         while not self.stopping.is_set():
             started = time.perf_counter()
             self._rescan_now.clear()
-            seen = await self._scan_into_settler(lambda: self.inbox.scan(on_skip=self.skip))
+            seen = await self._scan_into_settler(lambda: self.inbox.scanner.scan_paths(on_skip=self.skip))
             self.log.debug("scanned", files=seen, ms=round((time.perf_counter() - started) * 1000, 1))
             if await asyncio.to_thread(self.inbox.adopt_orphans):
                 await self.on_adopted()
@@ -198,13 +221,13 @@ class Discovery:
                 await self._note(path)
             seen += len(batch)
 
-    async def _note(self, path: Path) -> None:
+    async def _note(self, path: str, st: os.stat_result | None = None) -> None:
         if self.kept.keep and self.kept.is_kept(path):
             return
         if len(self.settler) >= MAX_PENDING:
             async with self._room:
                 await self._room.wait_for(lambda: len(self.settler) < MAX_PENDING or self.stopping.is_set())
-        self.settler.note(path)  # no await between the check and this: nothing else noted meanwhile
+        self.settler.note(path, st)  # no await between the check and this: nothing else noted meanwhile
 
     async def made_room(self) -> None:
         """The settler gave files up: a scan waiting for room goes on."""
@@ -212,7 +235,7 @@ class Discovery:
             self._room.notify_all()
 
 
-def _take(it: Any, n: int) -> list[Path]:
+def _take(it: Any, n: int) -> list[str]:
     out = []
     for item in it:
         out.append(item)

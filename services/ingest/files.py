@@ -100,7 +100,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # C0 controls other than the whitespace ones (\t \n \v \f \r): text has next to none of them.
-_DROP_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20)])  # not tab, LF, VT, FF, CR
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])  # not tab, LF, VT, FF, CR
 
 
 def decode(data: bytes) -> Decoded | Undecodable:
@@ -137,7 +137,10 @@ def _strict(data: bytes, encoding: str) -> str | None:
 
 def _noisy(text: str) -> bool:
     sample = text[:8192]
-    controls = len(sample) - len(sample.translate(_DROP_CONTROLS))  # twice as fast as counting regex matches
+    # Counted in the UTF-8 bytes: a C0 control is one byte there, and no byte of another character is
+    # one (bytes.translate deletes in C, several times faster than str.translate with a table).
+    raw = sample.encode("utf-8", "surrogatepass")
+    controls = len(raw) - len(raw.translate(None, _CONTROL_BYTES))
     return controls > max(2, len(sample) // 100)
 
 

@@ -34,6 +34,7 @@ class Folders:
         self.max_depth = settings.max_depth
         self.max_file_bytes = settings.max_file_bytes
         self._own = tuple(str(d) for d in (self.processing, self.done, self.error))
+        self._own_prefixes = tuple(d + os.sep for d in self._own)
 
     def prepare(self) -> None:
         """Create the folders and check they are usable, or raise ConfigError naming the setting."""
@@ -92,7 +93,7 @@ class Folders:
     def owns(self, path: Path | str) -> bool:
         """Whether path lies in one of our own folders (when those sit inside the inbox)."""
         text = os.fspath(path)
-        return any(text == d or text.startswith(d + os.sep) for d in self._own)
+        return text.startswith(self._own_prefixes) or text in self._own
 
     def relative(self, path: Path | str) -> str:
         """path's place in the inbox, display form (as events carry it); ValueError outside the inbox."""

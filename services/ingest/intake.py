@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import stat
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from newswire.contracts import GROUP_STORE
@@ -58,7 +58,8 @@ class Intake:
     async def run(self) -> None:
         tick = min(max(self.settings.settle_s / 2, 0.05), 0.5)
         while not self.stopping.is_set():
-            ready = await asyncio.to_thread(self._ready_now)
+            # Nothing noted, nothing to check: no thread woken for it (this loop turns every tick).
+            ready = await asyncio.to_thread(self._ready_now) if len(self.settler) else []
             if self.kept.keep and ready:
                 ready = await self.kept.not_kept(ready)
             self.ready = len(ready)
@@ -76,22 +77,28 @@ class Intake:
             if not ready:
                 await pause(self.stopping, tick)
 
-    def _ready_now(self) -> list[Path]:
+    def _ready_now(self) -> list[str]:
+        """The noted files ready to take. Each is checked with an lstat, or with the one taken when it
+        was noted, if that may stand for it (Settler.pending): a file renamed into place and reported
+        by a notification is then taken on that one system call."""
         now = time.monotonic()
         ready = []
-        for path in self.settler.paths():
+        settler = self.settler
+        for path, noted in settler.pending():
             try:
-                st = path.lstat()
+                st = os.lstat(path) if noted is None else noted
             except OSError:
-                self.settler.forget(path)
+                settler.forget(path)
                 continue
-            if stat.S_ISDIR(st.st_mode):
-                self.settler.forget(path)
-            elif not stat.S_ISREG(st.st_mode):  # a symbolic link, a FIFO, a socket, a device: never taken
-                self.settler.forget(path)
-                self.on_skip(str(path), "symlink" if stat.S_ISLNK(st.st_mode) else "special_file")
-            elif self.settler.observe(path, st.st_size, st.st_mtime_ns, now):
-                ready.append(path)
+            mode = st.st_mode
+            if stat.S_ISREG(mode):
+                if settler.observe(path, st.st_size, st.st_mtime_ns, now):
+                    ready.append(path)
+            elif stat.S_ISDIR(mode):
+                settler.forget(path)
+            else:  # a symbolic link, a FIFO, a socket, a device: never taken
+                settler.forget(path)
+                self.on_skip(path, "symlink" if stat.S_ISLNK(mode) else "special_file")
         return ready
 
     async def _wait_for_room(self) -> None:

@@ -30,15 +30,15 @@ class Kept:
         self.keep = settings.done_policy == "keep"
         self._kept: dict[str, str] = {}
 
-    def is_kept(self, path: Path) -> bool:
+    def is_kept(self, path: str | Path) -> bool:
         """Published already and unchanged since (done_policy=keep), by the local cache."""
         try:
-            st = path.lstat()
+            st = os.lstat(path)
         except OSError:
             return False
         return self._kept.get(self.inbox.relative(path)) == f"{st.st_size}:{st.st_mtime_ns}"
 
-    async def not_kept(self, paths: list[Path]) -> list[Path]:
+    async def not_kept(self, paths: list[str]) -> list[str]:
         """Drop files another watcher (or this one before a restart) published and left in place."""
         unknown = [self.inbox.relative(p) for p in paths if self.inbox.relative(p) not in self._kept]
         if unknown:

@@ -26,6 +26,7 @@ if it stored it already.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -34,7 +35,7 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from newswire.contracts import Streams
+from newswire.contracts import GROUP_STORE, Streams
 from newswire.redisio import TRANSIENT
 
 LEDGER_TTL_S = 30 * 24 * 3600
@@ -68,6 +69,10 @@ def correlation_id(claim_id: str, relative: str) -> str:
 class Ref:
     kind: str  # "raw" or "dead"
     entry_id: str
+    key: tuple[int, int] = dataclasses.field(init=False, compare=False, repr=False)  # entry_key(entry_id), once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", entry_key(self.entry_id))
 
     @classmethod
     def parse(cls, text: bytes | str) -> Ref | None:
@@ -140,6 +145,24 @@ class Ledger:
             out.update((r, b"ingest" if r.entry_id in present else None) for r in dead)
         return out
 
+    async def store_delivered(self) -> tuple[int, int] | None:
+        """The id (as entry_key) of the last raw entry the store group was handed; (0, 0) while there is
+        no such group (nor stream); None when the server cannot say.
+
+        The store sets a receipt only on an entry its group was handed (the Committer's owner check),
+        so an entry above this id has none yet, but where the group was lost, made again or moved back
+        (a receipt set before stays): the Confirmer asks for such entries' receipts now and then anyway."""
+        try:
+            groups = await self.redis.xinfo_groups(self.streams.raw)
+        except ResponseError as exc:
+            return (0, 0) if "no such key" in str(exc).lower() else None
+        for g in groups:
+            name = g.get("name")
+            if (name.decode() if isinstance(name, bytes) else name) == GROUP_STORE:
+                last = g.get("last-delivered-id")
+                return entry_key(last.decode() if isinstance(last, bytes) else str(last))
+        return (0, 0)
+
     async def lost(self, refs: list[Ref]) -> list[Ref]:
         """Of entries with no confirmation, those no longer on their stream: lost with Redis's last
         writes or a server that came back empty (an entry is trimmed only after its receipt)."""
@@ -205,6 +228,19 @@ class Ledger:
             self._mode = None  # the server changed (no AOF any more, or an older one): look again
             return False
         return bool(reply) and int(reply[0]) >= 1
+
+
+def entry_key(entry_id: str) -> tuple[int, int]:
+    """A stream entry id ("<ms>-<seq>") as numbers, in the order the stream holds them; an id that is
+    not one (a legacy ref's) sorts after every real one."""
+    ms, _, seq = entry_id.partition("-")
+    try:
+        return int(ms), int(seq or 0)
+    except ValueError:
+        return _NOT_AN_ID
+
+
+_NOT_AN_ID = (1 << 64, 0)
 
 
 def transient(exc: BaseException) -> bool:

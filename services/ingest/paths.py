@@ -195,10 +195,17 @@ def _read_open(fd: int, limit: int) -> tuple[bytes, os.stat_result] | Unusable:
     chunks: list[bytes] = []
     got = 0
     if st.st_size <= limit:
-        # To the end (one read for a file in the page cache), never more than the limit and one byte.
-        while got <= limit and (chunk := os.read(fd, max(min(st.st_size, limit) + 1 - got, 1 << 16))):
+        # To the end, never more than the limit and one byte. First the size fstat gave and one byte
+        # more: a read that comes back short, at that size, is the end (a regular file reads short
+        # only there), so a file in the page cache takes one read, not a second one to see the end.
+        # A file that grew meanwhile is read on, up to the limit and one byte.
+        want = st.st_size + 1
+        while chunk := os.read(fd, want):
             chunks.append(chunk)
             got += len(chunk)
+            if got > limit or (len(chunk) < want and got == st.st_size):
+                break
+            want = min(limit + 1 - got, 1 << 16)
     size = max(st.st_size, got)
     if size > limit:
         return Unusable("too_large", f"{size} bytes, limit NEWSWIRE_MAX_FILE_BYTES={limit}", size)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from newswire import metrics
@@ -47,7 +46,7 @@ class Publisher:
         self.backlog = Backlog(sys.stderr, enabled=on_terminal(sys.stderr, settings.log_format))
         self._log_published = self.log.debug if self.backlog.enabled else self.log.info
 
-    def claim(self, paths: list[Path]) -> list[Claimed]:
+    def claim(self, paths: list[str]) -> list[Claimed]:
         claimed = self.inbox.claim(paths, busy=set())
         self.counters["lost_races"] += len(paths) - len(claimed)
         metrics.FILES_LOST_RACES.inc(len(paths) - len(claimed))
@@ -85,12 +84,12 @@ class Publisher:
                 self.inflight.add(Awaiting(c, ref, r.size, r.sha, r.mtime_ns, now, r.rejection))
         self.progress.step()
         ms = round((time.perf_counter() - started) * 1000 / len(reads), 2)
-        published_before = self.counters["published"]
+        published = 0
+        log_published = self._log_published
         for c, r in reads:
             if r.rejection is None:
-                self.counters["published"] += 1
-                metrics.FILES_PUBLISHED.inc()
-                self._log_published(
+                published += 1
+                log_published(
                     "published",
                     path=c.source_name,
                     correlation_id=r.correlation_id,
@@ -113,5 +112,6 @@ class Publisher:
                     size=r.size,
                     ms=ms,
                 )
-        published = self.counters["published"] - published_before
+        self.counters["published"] += published
+        metrics.FILES_PUBLISHED.inc(published)
         self.backlog.advance(published, len(reads) - published, self.stopping)

@@ -46,6 +46,8 @@ class Scanner:
         self.max_depth = folders.max_depth
         self.owns = folders.owns
         self.names = names or NameFilter()
+        self._root_text = str(self.root)
+        self._root_prefix = self._root_text + os.sep
 
     def accepts(self, path: Path | str) -> bool:
         """Whether a path reported by a notification is a candidate article file (strings: this
@@ -60,10 +62,12 @@ class Scanner:
 
     def _candidate(self, text: str) -> str | None:
         """text's path relative to the inbox if it has a candidate name at a watched place, else None."""
-        root = str(self.root) + os.sep
+        root = self._root_prefix
         if not text.startswith(root) or self.owns(text):
             return None
         relative = text[len(root) :]
+        if os.sep not in relative:  # nearly every notification: a file at the inbox's top level
+            return relative if is_candidate(relative) else None
         parts = relative.split(os.sep)
         if (
             is_candidate(parts[-1])
@@ -74,7 +78,16 @@ class Scanner:
         return None
 
     def scan(self, on_skip: OnSkip | None = None) -> Iterator[Path]:
-        """Every candidate file, depth-first, streamed (never a whole listing in memory), no link followed.
+        """scan_paths, as Paths."""
+        return map(Path, self.scan_paths(on_skip))
+
+    def scan_folder(self, folder: Path | str, on_skip: OnSkip | None = None) -> Iterator[Path]:
+        """scan_folder_paths, as Paths."""
+        return map(Path, self.scan_folder_paths(folder, on_skip))
+
+    def scan_paths(self, on_skip: OnSkip | None = None) -> Iterator[str]:
+        """Every candidate file (its path: a string, no pathlib per file), depth-first, streamed (never a whole
+        listing in memory), no link followed.
 
         What it leaves alone on purpose goes to on_skip(path, reason): "excluded" for a candidate name that
         NEWSWIRE_INCLUDE/EXCLUDE leave out (whatever the entry is), "symlink" and "special_file" (FIFO, socket,
@@ -85,18 +98,19 @@ class Scanner:
             fd = os.open(self.root, DIR_FLAGS & ~os.O_NOFOLLOW)
         except OSError:
             return
-        yield from self._scan(fd, str(self.root), 0, on_skip)
+        yield from self._scan(fd, self._root_text, 0, on_skip)
 
-    def scan_folder(self, folder: Path | str, on_skip: OnSkip | None = None) -> Iterator[Path]:
-        """The candidate files in one folder below the inbox (one just moved in, say) and in its subfolders,
-        exactly as scan() would find them there: depth counted from the inbox, the same reports. A folder
-        outside the inbox, hidden, inside newswire's own folders or gone gives nothing; one that is a link, or
-        lies below NEWSWIRE_MAX_DEPTH, gives nothing but its report ("symlink", "too_deep")."""
+    def scan_folder_paths(self, folder: Path | str, on_skip: OnSkip | None = None) -> Iterator[str]:
+        """The candidate files (their paths) in one folder below the inbox (one just moved in, say) and in its
+        subfolders, exactly as scan_paths() would find them there: depth counted from the inbox, the same
+        reports. A folder outside the inbox, hidden, inside newswire's own folders or gone gives nothing; one
+        that is a link, or lies below NEWSWIRE_MAX_DEPTH, gives nothing but its report ("symlink",
+        "too_deep")."""
         text = os.fspath(folder).rstrip(os.sep)
-        if text == str(self.root):
-            yield from self.scan(on_skip)
+        if text == self._root_text:
+            yield from self.scan_paths(on_skip)
             return
-        root = str(self.root) + os.sep
+        root = self._root_prefix
         if not text.startswith(root) or self.owns(text):
             return
         parts = text[len(root) :].split(os.sep)
@@ -115,7 +129,7 @@ class Scanner:
             return
         yield from self._scan(fd, text, len(parts), on_skip)
 
-    def _scan(self, fd: int, folder: str, depth: int, on_skip: OnSkip | None) -> Iterator[Path]:
+    def _scan(self, fd: int, folder: str, depth: int, on_skip: OnSkip | None) -> Iterator[str]:
         """The files below the folder open as fd (closed here), which is depth levels below the inbox."""
         try:
             with os.scandir(fd) as it:
@@ -127,10 +141,10 @@ class Scanner:
                                 yield from self._subfolder(fd, entry.name, path, depth, on_skip)
                         elif not is_candidate(entry.name):
                             continue
-                        elif not self.names.everything and self.names.excludes(path[len(str(self.root)) + 1 :]):
+                        elif not self.names.everything and self.names.excludes(path[len(self._root_prefix) :]):
                             _report(on_skip, path, "excluded")
                         elif entry.is_file(follow_symlinks=False):
-                            yield Path(path)
+                            yield path
                         else:
                             _report(on_skip, path, "symlink" if entry.is_symlink() else "special_file")
                     except OSError:
@@ -140,7 +154,7 @@ class Scanner:
         finally:
             os.close(fd)
 
-    def _subfolder(self, fd: int, name: str, path: str, depth: int, on_skip: OnSkip | None) -> Iterator[Path]:
+    def _subfolder(self, fd: int, name: str, path: str, depth: int, on_skip: OnSkip | None) -> Iterator[str]:
         if depth >= self.max_depth:
             _report(on_skip, path, "too_deep")
             return

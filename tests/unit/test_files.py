@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from services.ingest.files import (
     Decoded,
     Undecodable,
+    _noisy,
     decode,
     is_candidate,
     is_numbered,
@@ -282,6 +283,24 @@ def test_random_binary_is_not_text(seed: int, size: int, drop_nul: bool) -> None
     result = decode(data)
     assert isinstance(result, Undecodable)
     assert result.reason == "not_text"
+
+
+_C0_BUT_WHITESPACE = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20)])
+
+
+@given(
+    text=st.one_of(
+        st.text(max_size=400),
+        st.text(alphabet=st.sampled_from("ab \t\n\r\x00\x01\x08\x0b\x0e\x1f\x7f\x85é€😀"), max_size=9000),
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_noisy_counts_exactly_the_c0_controls_that_are_not_whitespace(text: str) -> None:
+    """_noisy counts in UTF-8 bytes; the same count as the characters' (a C0 control is one byte, and
+    no byte of another character is one), on the first 8192 characters."""
+    sample = text[:8192]
+    controls = len(sample) - len(sample.translate(_C0_BUT_WHITESPACE))
+    assert _noisy(text) is (controls > max(2, len(sample) // 100))
 
 
 def test_a_utf16_byte_order_mark_on_bytes_that_are_not_utf16_is_not_text() -> None:

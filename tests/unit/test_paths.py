@@ -244,6 +244,80 @@ def test_a_file_over_the_limit_is_too_large_with_its_size(tmp_path: Path) -> Non
     assert "NEWSWIRE_MAX_FILE_BYTES=5" in got.detail
 
 
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes asked of each os.read the reader makes from here on."""
+    asked: list[int] = []
+    real = os.read
+
+    def read(fd: int, n: int) -> bytes:
+        asked.append(n)
+        return real(fd, n)
+
+    monkeypatch.setattr("services.ingest.paths.os.read", read)
+    return asked
+
+
+def test_a_file_is_read_in_one_system_call_asking_one_byte_more_than_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"x" * 1000)
+    asked = _counting_reads(monkeypatch)
+
+    assert read_regular(str(path), 10_000) == b"x" * 1000
+    assert asked == [1001]  # the short read is the end: no second read to see it
+
+
+@pytest.mark.parametrize(
+    ("real", "said", "limit"), [(3000, 1000, 10_000), (100_000, 10, 1 << 20), (70_000, 0, 1 << 20)]
+)
+def test_a_file_longer_than_fstat_said_is_read_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real: int, said: int, limit: int
+) -> None:
+    """Grown between the fstat and the read (a writer still at it): read on, to the end."""
+    path = tmp_path / "a.txt"
+    data = os.urandom(real)
+    path.write_bytes(data)
+    real_fstat = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        st = real_fstat(fd)
+        return os.stat_result((*st[:6], said, *st[7:]))
+
+    monkeypatch.setattr("services.ingest.paths.os.fstat", fstat)
+
+    assert read_regular(str(path), limit) == data
+
+
+def test_a_file_that_grows_past_the_limit_is_too_large_and_never_read_past_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"y" * 200_000)
+    real_fstat = os.fstat
+    monkeypatch.setattr(
+        "services.ingest.paths.os.fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:]))
+    )
+    asked = _counting_reads(monkeypatch)
+
+    got = read_regular(str(path), 100_000)
+
+    assert isinstance(got, Unusable)
+    assert (got.reason, got.size) == ("too_large", 100_001)
+    assert sum(asked) == 100_001  # the limit and one byte, no more
+
+
+def test_a_file_shorter_than_fstat_said_is_read_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"short")
+    real_fstat = os.fstat
+    monkeypatch.setattr(
+        "services.ingest.paths.os.fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 50, *real_fstat(fd)[7:]))
+    )
+
+    assert read_regular(str(path), 100) == b"short"
+
+
 def test_a_file_relative_to_a_folder_descriptor_is_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"x")
     fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)

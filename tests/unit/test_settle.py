@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -124,6 +125,44 @@ def test_files_settle_independently() -> None:
     assert s.observe(P, 100, 5, now=1.0)
     assert not s.observe(Q, 100, 5, now=1.0)
     assert s.observe(Q, 100, 5, now=1.5)
+
+
+# --- a stat taken when the path was noted (a notification's folder check) -----------------------------------------
+
+
+def _lstat_of(size: int, mtime_ns: int) -> os.stat_result:
+    return os.stat_result((0o100644, 0, 0, 1, 0, 0, size, 0, 0, 0, 0.0, 0.0, 0.0, 0, mtime_ns, 0))
+
+
+def test_a_stat_noted_with_a_path_is_handed_out_once_for_its_first_check() -> None:
+    s = Settler(0)
+    taken = _lstat_of(100, 5)
+    s.note("inbox/a.txt", taken)
+    s.note("inbox/b.txt")
+
+    assert s.pending() == [("inbox/a.txt", taken), ("inbox/b.txt", None)]
+    assert s.pending() == [("inbox/a.txt", None), ("inbox/b.txt", None)]  # once: a later check stats again
+
+
+def test_a_noted_stat_never_decides_that_a_file_held_still() -> None:
+    """Only a path not observed yet gets it: a stat from a while ago may start the clock, not end it."""
+    s = Settler(1.0)
+    s.note("inbox/a.txt")
+    [(path, noted)] = s.pending()
+    assert noted is None
+    assert not s.observe(path, 100, 5, now=10.0)
+    s.note("inbox/a.txt", _lstat_of(100, 5))  # noted again, with its stat (another notification)
+
+    assert s.pending() == [("inbox/a.txt", None)]
+
+
+def test_a_forgotten_path_leaves_no_stat_behind() -> None:
+    s = Settler(0)
+    s.note("inbox/a.txt", _lstat_of(1, 1))
+    s.forget("inbox/a.txt")
+    s.note("inbox/a.txt")
+
+    assert s.pending() == [("inbox/a.txt", None)]
 
 
 # --- property: the Settler against a direct statement of the rule ----------------------------------------------
