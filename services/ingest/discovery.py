@@ -64,6 +64,7 @@ class Discovery:
         self.stopping = stopping
         self.log = log
         self.on_adopted = on_adopted  # claims of dead watchers were adopted: recover them
+        self.on_noted: Callable[[], None] = lambda: None  # files were noted: intake need not wait for its tick
         self._room = asyncio.Condition()
         self._probe_name = ""
         self._probe_seen = asyncio.Event()
@@ -128,8 +129,10 @@ class Discovery:
             poll_delay_ms=int(self.settings.poll_interval_s * 1000),
             recursive=True,
             watch_filter=None,  # Inbox.accepts decides, as it does for scans
-            debounce=200,
-            step=50,
+            # Changes come in groups: the first waits at most 50 ms for others (files arriving steadily
+            # would otherwise wait for the cap), and a group ends after 20 ms without one.
+            debounce=50,
+            step=20,
         ):
             probe = os.sep + self._probe_name if self._probe_name else None
             for change, raw in changes:
@@ -152,6 +155,7 @@ class Discovery:
             for folder in folders:
                 await self._scan_into_settler(lambda f=folder: self.inbox.scanner.scan_folder_paths(f, self.skip))
             folders.clear()
+            self.on_noted()
 
     def _added(self, raw: str, folders: list[str]) -> tuple[bool, os.stat_result | None]:
         """A path a notification reports added: whether to note it, and its lstat where one was taken.

@@ -54,10 +54,17 @@ class Intake:
         self.on_skip = on_skip  # a file left alone on purpose (logged once: Discovery.skip)
         self.made_room = made_room  # the settler gave files up (Discovery.made_room)
         self.ready: int = 0  # files settled and not yet published (for health)
+        self._noted = asyncio.Event()
+
+    def wake(self) -> None:
+        """Files were noted: look at once rather than at the next tick (a file renamed into place is
+        then published within milliseconds of its notification)."""
+        self._noted.set()
 
     async def run(self) -> None:
         tick = min(max(self.settings.settle_s / 2, 0.05), 0.5)
         while not self.stopping.is_set():
+            self._noted.clear()  # what is noted from here on is either in ready or wakes the wait below
             # Nothing noted, nothing to check: no thread woken for it (this loop turns every tick).
             ready = await asyncio.to_thread(self._ready_now) if len(self.settler) else []
             if self.kept.keep and ready:
@@ -75,7 +82,16 @@ class Intake:
                 self.ready = max(0, self.ready - len(chunk))
             await self.made_room()
             if not ready:
-                await pause(self.stopping, tick)
+                await self._until_noted(tick)
+
+    async def _until_noted(self, tick: float) -> None:
+        """Until files are noted, stopping, or tick seconds (a file still settling is checked again)."""
+        waits = {asyncio.ensure_future(self._noted.wait()), asyncio.ensure_future(self.stopping.wait())}
+        try:
+            await asyncio.wait(waits, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
 
     def _ready_now(self) -> list[str]:
         """The noted files ready to take. Each is checked with an lstat, or with the one taken when it

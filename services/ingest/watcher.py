@@ -85,6 +85,7 @@ class Watcher:
             **common,
         )
         self.publisher.backlog.left = lambda: len(settler) + self.intake.ready  # files found, not yet published
+        self.discovery.on_noted = self.intake.wake
         self.archiver = Archiver(
             inbox=self.inbox, ledger=ledger, kept=kept, inflight=inflight, progress=self.progress, log=log
         )
