@@ -7,8 +7,8 @@ A table read as plain text would be stored as an article whose headline is its h
   (ending in . ! ?, or more than a few words), and the line not a date ("March 31, 2021, 10:00"
   starts an article);
 - its records have the header's number of fields: at least 3 records (header and two rows) of
-  which at least 80% have exactly that many, read with the csv module (quoted fields may hold
-  the delimiter and line breaks);
+  which at least 80% have exactly that many, and at least half of its rows hold two values or
+  more, read with the csv module (quoted fields may hold the delimiter and line breaks);
 - tables are rarely written with a space after each delimiter, prose always is: a header written so
   needs MIN_SPACED_RECORDS records that agree, and a header with one row must have no such space.
 
@@ -60,6 +60,9 @@ def _is_table(sample: str, delimiter: str, *, cut: bool) -> bool:
     width = len(header)
     if width < 2 or not _header_like(header):
         return False
+    rows = records[1:]
+    if 2 * sum(1 for row in rows if sum(1 for field in row if field.strip()) >= 2) < len(rows):
+        return False  # lines ending in a delimiter, one value each: a list, not columns
     spaced = all(field[:1].isspace() for field in header[1:])  # "Moscow, March 31": prose's way
     if len(records) == 2:
         return len(records[1]) == width and not spaced

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from services.store.dates import parse_date
 from services.store.parser import _LABEL, MAX_HEADLINE, ParsedArticle, Rejection, parse
+from services.store.tables import table_kind
 from tests.support import parsed_article as _article
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "seeds" / "000_d7b03ab2b022693d.txt"
@@ -321,6 +322,9 @@ def test_any_article_rendered_in_the_seed_layout_parses_back(
     if story_code is not None:
         text += f"Story Code : {story_code}\n"
     text += "\n\n".join(paragraphs) + "\n"
+    # Lines of short values separated alike ("0, 0" over and over) read as a table too: which one it is
+    # is the table detector's to say (tests/unit/test_table_detector.py), not this property's.
+    assume(table_kind(text) is None)
     text = text.replace("\n", newline)
     if bom:
         text = "\ufeff" + text

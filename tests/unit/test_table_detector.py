@@ -91,3 +91,9 @@ def test_a_first_line_that_is_a_date_is_an_articles_date_line_not_a_header(date:
     text = f"{date}\n\nScores, late\n\n1,\n2,\n3,\n4,\n"
     assert table_kind(text) is None
     assert parsed_article(text).headline == "Scores, late"
+
+
+def test_lines_that_end_in_a_comma_are_a_list_not_columns() -> None:
+    text = "0 0, 0\n\n1,\n\n2,\n3,\n4,\n"
+    assert table_kind(text) is None
+    assert table_kind("id,score\n1,2\n3,4\n") == "CSV"
