@@ -33,7 +33,11 @@ _WORD, _SPACE, _TERMINATOR, _CLOSER, _JOINER = 1, 2, 4, 8, 16
 _NEWLINE = 10
 _WORD_RE = re.compile(r"\w+(?:['’-]\w+)*")
 # A run of terminators only where it begins, and taken whole: "...x" fails once, not once a character.
-_SENTENCE_END_RE = re.compile(r"(?<![.!?…])[.!?…]++[\"'»”)]*+(?=\s|$)")
+# (?<![.!?…])[.!?…]++["'»”)]*+(?=\s|$), written terminator first so that the regex engine skips to the
+# next terminator rather than trying the lookbehind at every character.
+_SENTENCE_END_RE = re.compile(r"[.!?…](?<![.!?…][.!?…])[.!?…]*+[\"'»”)]*+(?=\s|$)")
+# An apostrophe or hyphen between two word characters (the joiner first: the engine skips to the next one).
+_JOINER_RE = re.compile(r"['’-](?<=\w['’-])(?=\w)")
 _LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 _SPACE_RE = re.compile(r"\s")
 
@@ -59,15 +63,20 @@ def warm_up() -> None:
     _classes()
 
 
-def counts(body: str) -> tuple[int, int, int]:
-    """(words, sentences, paragraphs) of the body; linear in its length."""
-    return _by_regex(body) if len(body) < SMALL_CHARS else vectorised(body)
+def counts(body: str, runs: list[str] | None = None) -> tuple[int, int, int]:
+    """(words, sentences, paragraphs) of the body; linear in its length. `runs`, if given, must be the
+    runs of \\w of the body (or of a text of the same length whose characters are \\w where the body's
+    are, such as the body lowercased when that keeps its length): the words are then counted from them."""
+    return _by_regex(body, runs) if len(body) < SMALL_CHARS else vectorised(body)
 
 
-def _by_regex(body: str) -> tuple[int, int, int]:
+def _by_regex(body: str, runs: list[str] | None = None) -> tuple[int, int, int]:
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
     sentences = sum(max(1, len(_SENTENCE_END_RE.findall(p))) for p in paragraphs)
-    return len(_WORD_RE.findall(body)), sentences, len(paragraphs)
+    if runs is None:
+        return len(_WORD_RE.findall(body)), sentences, len(paragraphs)
+    # a word is a run of \w, less each apostrophe or hyphen that joins two (as vectorised() counts them)
+    return len(runs) - len(_JOINER_RE.findall(body)), sentences, len(paragraphs)
 
 
 def vectorised(body: str, chunk: int = CHUNK_CHARS) -> tuple[int, int, int]:

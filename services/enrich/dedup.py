@@ -26,14 +26,18 @@ _rng = np.random.default_rng(20210331)
 _A = _rng.integers(1, 2**63 - 1, size=(PERMUTATIONS, 1), dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**63 - 1, size=(PERMUTATIONS, 1), dtype=np.uint64)
 _WORD = re.compile(r"\w+")
+_MIX1, _MIX2, _SHIFT = np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(7)
+_LOW32, _HIGH = np.uint64(0xFFFFFFFF), np.uint64(32)
 
 Signature = npt.NDArray[np.uint64]
 
 
 # word -> its CRC-32, shared by the articles (a word's hash is computed once, not once an article);
-# bounded: a process that has seen this many distinct words starts again.
+# bounded: a process that has seen this many distinct words starts again, and keeps no word longer
+# than _CRC_CHARS.
 _CRC: dict[str, int] = {}
 _CRC_MAX = 100_000
+_CRC_CHARS = 64
 
 
 def _hashes(words: list[str]) -> npt.NDArray[np.uint64]:
@@ -43,27 +47,43 @@ def _hashes(words: list[str]) -> npt.NDArray[np.uint64]:
     except KeyError:
         if len(crc) > _CRC_MAX:
             crc.clear()
-        for w in set(words).difference(crc):
-            crc[w] = zlib.crc32(w.encode())
-        return np.fromiter(map(crc.__getitem__, words), dtype=np.uint64, count=len(words))
+        new = {w: zlib.crc32(w.encode()) for w in set(words).difference(crc)}
+        kept = {w: h for w, h in new.items() if len(w) <= _CRC_CHARS}  # a run longer than a word is not kept
+        crc.update(kept)
+        if len(kept) == len(new):
+            return np.fromiter(map(crc.__getitem__, words), dtype=np.uint64, count=len(words))
+        return np.fromiter((crc[w] if w in crc else new[w] for w in words), dtype=np.uint64, count=len(words))
 
 
-def signature(text: str) -> Signature | None:
-    """MinHash of the text's word 3-shingles (None when the text has fewer than 3 words)."""
-    words = _WORD.findall(text.lower())
+def signature(text: str, words: list[str] | None = None) -> Signature | None:
+    """MinHash of the text's word 3-shingles (None when the text has fewer than 3 words); `words`, if
+    given, must be the text's words (runs of \\w of the text lowercased)."""
+    if words is None:
+        words = _WORD.findall(text.lower())
     if len(words) < SHINGLE:
         return None
     h = _hashes(words)
     # a shingle's hash: its three word hashes mixed (shift-xor-multiply), kept to 32 bits
-    x = (h[:-2] * np.uint64(0x9E3779B1)) ^ (h[1:-1] << np.uint64(7)) ^ (h[2:] * np.uint64(0x85EBCA77))
-    x &= np.uint64(0xFFFFFFFF)
+    x = h[:-2] * _MIX1
+    x ^= h[1:-1] << _SHIFT
+    x ^= h[2:] * _MIX2
+    x &= _LOW32
     if len(x) > BLOCK:
         x = np.unique(x)  # a repeated shingle changes no minimum: dropped, where it can spare a block
     # multiply-shift hashing: 64-bit wrap-around products, high 32 bits kept (no slow modulo)
-    sig: Signature = ((_A * x[:BLOCK] + _B) >> np.uint64(32)).min(axis=1)
+    sig: Signature = _minima(x[:BLOCK])
     for start in range(BLOCK, len(x), BLOCK):
-        np.minimum(sig, ((_A * x[start : start + BLOCK] + _B) >> np.uint64(32)).min(axis=1), out=sig)
+        np.minimum(sig, _minima(x[start : start + BLOCK]), out=sig)
     return sig
+
+
+def _minima(x: npt.NDArray[np.uint64]) -> Signature:
+    """Per permutation, the least hash of the shingles x (in place: one PERMUTATIONS x len(x) array)."""
+    hashed = _A * x
+    hashed += _B
+    hashed >>= _HIGH
+    minima: Signature = hashed.min(axis=1)
+    return minima
 
 
 def to_bytes(sig: Signature) -> bytes:

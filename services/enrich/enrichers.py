@@ -58,7 +58,7 @@ CUT_WINDOW = 0.2
 MAX_HEADLINE_CHARS = 1_000
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _LETTER = re.compile(r"[^\W\d_]")
-_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'»”)]*+(?=\s)")
+_SENTENCE_END = re.compile(r"[.!?…](?<![.!?…][.!?…])[.!?…]*+[\"'»”)]*+(?=\s)")  # as registry's
 _LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 # Lone surrogates cannot be encoded (the event's JSON), C0 controls are junk: each becomes one
 # character that is neither, so every offset into the text stays an offset into the body.
@@ -70,13 +70,17 @@ LANGUAGE_SAMPLE = 2000
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     import numpy as np
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]  # ships no type hints
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    from services.enrich import identify
+
+    identifier = identify.load(norm_probs=True)
     # The model also knows ISO 639-3 codes ('pcm', 'yue', 'zxx' for "no language"...); Enrichment.language is 639-1.
     identifier.set_languages(sorted({code for code in identifier.nb_classes if len(code) == 2}))
     # set_languages leaves the feature table column-major; scoring gathers rows, which is ~1.6x faster row-major.
-    identifier.nb_ptc = np.ascontiguousarray(identifier.nb_ptc)
+    # And in float32, not the model's float16: scoring multiplies float32 weights by the rows, which numpy
+    # did by converting the rows gathered to float32 on every call (half the time of identifying an
+    # article); converted once, the product is the same to the bit (tests/unit/test_enrich_equivalence.py).
+    identifier.nb_ptc = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
     return identifier
 
 
@@ -137,7 +141,10 @@ def _language(doc: Doc) -> dict[str, Any]:
 @register("counts")
 def _counts(doc: Doc) -> dict[str, Any]:
     # The whole body, not only what the analyses read: a reader wants the real reading time.
-    words, sentences, paragraphs = counts(doc.whole)
+    # the words of the analysed body, found once for the MinHash too, when that is the whole body and
+    # lowercasing kept its length (a character lowercased keeps being a word character or not)
+    runs = doc.words() if doc.whole is doc.body and len(doc.lower) == len(doc.body) else None
+    words, sentences, paragraphs = counts(doc.whole, runs)
     return {
         "word_count": words,
         "sentence_count": sentences,
@@ -188,7 +195,7 @@ def _quotes(doc: Doc) -> dict[str, Any]:
 
 @register("tone")
 def _tone(doc: Doc) -> dict[str, Any]:
-    t = tone.score(doc.sentences(), doc.language)
+    t = tone.score_spans(doc.body, doc.sentence_spans, doc.language, doc.lower)
     if t is None:
         return {"tone": None}
     return {
@@ -232,7 +239,7 @@ def _summary(doc: Doc) -> dict[str, Any]:
 
 @register("minhash")
 def _minhash(doc: Doc) -> dict[str, Any]:
-    return {"_signature": dedup.signature(doc.body)}
+    return {"_signature": dedup.signature(doc.body, doc.words())}
 
 
 def _published(published_at: str | datetime | date | None) -> date | None:

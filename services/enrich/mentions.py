@@ -223,20 +223,27 @@ _NUMBER_WORDS = {
 } | {"dozen": 12, "hundred": 100, "thousand": 1000}
 _NUM = r"\d+(?:[.,]\d+)*"
 _SCALES = "|".join(sorted(_SCALE, key=len, reverse=True))
+# The search tries the three alternatives at every character, so each is written to fail there fast:
+# the number not after a word character, "." or "," is (?<![\w.,])\d+(?:[.,]\d+)*, written with its
+# first digit first (a digit is the cheap test, the lookbehind then looks behind it); the number word
+# is a trie (patterns.alternation: the same match, as no number word followed by whitespace or "-"
+# begins another), and \b before it, a word character, is (?<!\w), which the engine tests faster.
 _AMOUNT = re.compile(
     rf"(?P<sign>[$€£¥₽])\s?(?P<n1>{_NUM})(?:\s?(?P<s1>{_SCALES})\b)?"
-    rf"|(?<![\w.,])(?P<n2>{_NUM})(?:\s?(?P<s2>{_SCALES})\b)?"
+    rf"|(?P<n2>\d(?<![\w.,]\d)\d*(?:[.,]\d+)*)(?:\s?(?P<s2>{_SCALES})\b)?"
     rf"(?:(?P<pct>\s?%|\s(?:percent|per cent|pour cent|процент\w*))"
     rf"|(?:-|\s)(?P<noun>[^\W\d_][\w'’-]*))?"
-    rf"|\b(?P<word>{'|'.join(_NUMBER_WORDS)})[\s-](?P<wnoun>[a-z][\w'-]*)",
+    rf"|(?<!\w)(?P<word>{alternation(_NUMBER_WORDS)})[\s-](?P<wnoun>[a-z][\w'-]*)",
     re.IGNORECASE,
 )
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 
 
 def _number(text: str) -> float | None:
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+    if _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
-    elif re.fullmatch(r"\d+,\d{1,2}", text):
+    elif _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     try:
         return float(text)

@@ -48,16 +48,34 @@ def _analyzer() -> Any:
 def score(sentences: list[str], lang: str | None) -> Tone | None:
     if lang != "en" or not sentences:
         return None
+    return _score([_WORD.findall(sentence.lower()) for sentence in sentences])
+
+
+def score_spans(text: str, spans: list[tuple[int, int]], lang: str | None, low: str | None = None) -> Tone | None:
+    """score() of the sentences text[start:end], the text lowercased once (`low`, if given, is text.lower())
+    rather than a sentence at a time."""
+    if lang != "en" or not spans:
+        return None
+    if low is None:
+        low = text.lower()
+    if len(low) != len(text):  # a character lowercased to two ("İ"): offsets into low are not offsets into text
+        return score([text[s:e] for s, e in spans], lang)
+    # A sentence of the lowercased text is the lowercased sentence, but for a final sigma ("Σ" is "ς" or "σ"
+    # by what follows it), which no word of [a-z] holds; the pattern looks neither before nor after a match.
+    return _score([_WORD.findall(low, s, e) for s, e in spans])
+
+
+def _score(sentences: list[list[str]]) -> Tone | None:
+    """The tone of sentences given as their words (lowercase)."""
     lexicon: dict[str, float] = _analyzer().lexicon
     words = pos = neg = 0
     compound = 0.0
-    for sentence in sentences:
-        tokens = _WORD.findall(sentence.lower())
+    for tokens in sentences:
         total = 0.0
-        for i, w in enumerate(tokens):
-            valence = lexicon.get(w)
-            if valence is None:
+        for i, found in enumerate(map(lexicon.get, tokens)):
+            if found is None:
                 continue
+            valence = found
             if valence > 0:
                 pos += 1
             elif valence < 0:
