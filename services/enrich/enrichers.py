@@ -81,6 +81,8 @@ def _identifier() -> Any:
     # did by converting the rows gathered to float32 on every call (half the time of identifying an
     # article); converted once, the product is the same to the bit (tests/unit/test_enrich_equivalence.py).
     identifier.nb_ptc = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
+    # The full model is what set_languages restricts from; set once, it is 27 MB every process would keep.
+    identifier._full_model = None
     return identifier
 
 
