@@ -10,12 +10,13 @@ Each run, in a temporary folder:
    NEWSWIRE_SETTLE_S=0 (the files arrive by rename). Ready means: each process's heartbeat file exists,
    both consumer groups have their consumer, and one probe article went all the way to articles:enriched
    (which proves the watcher is watching and warms every stage up).
-3. N synthetic articles (newswire_tools.corpus, generated once, copied per run) are read once (so each
-   measurement starts with them in the page cache, as freshly dropped files are) and renamed into the inbox.
+3. N synthetic articles (newswire_tools.corpus, generated once, copied per run into a folder beside
+   the inbox) are read once (so each measurement starts with them in the page cache, as freshly
+   dropped files are) and land in the inbox by one rename: their folder moved in whole.
    Each stage's rate is read off its output stream: entries between its first and its last entry id
    (Redis stamps ids with its clock in ms), so every stage reports its own rate. A stage cannot outrun
    the stage before it, so a rate close to the upstream one means "at least this fast". "done after" is
-   the time from the first rename to the stream's N-th entry; end-to-end is N / that time for enriched.
+   the time from the rename to the stream's N-th entry; end-to-end is N / that time for enriched.
 4. Memory, sampled every 0.5 s while the bench waits: per service, the peak RSS (VmHWM) of the service
    process, the largest peak RSS among its worker processes (the fork server's children) and the largest
    total PSS (/proc/PID/smaps_rollup) of its whole process tree (service, fork server, workers); then

@@ -137,7 +137,8 @@ def table(report: dict[str, Any]) -> str:
         if report["redis_kind"] == "external"
         else "  redis     embedded Valkey, one per run (NEWSWIRE_REDIS_URL is unset)",
         f"  database  {report['database']}",
-        "  services  newswire ingest | store | enrich, one process each, NEWSWIRE_SETTLE_S=0",
+        "  services  newswire ingest | store | enrich, one process each, NEWSWIRE_SETTLE_S=0; the articles land"
+        " in the inbox by one rename (their folder moved in)",
         f"  floor     {report['floor']} on {floor_where}" if report["floor"] else f"  floor     {report['floor_note']}",
     ]
     if report["floor"]:
