@@ -88,10 +88,12 @@ def cmd_up(_args: argparse.Namespace) -> int:
     ingest, store, enrich = (_settings_for(name) for name in ("ingest", "store", "enrich"))
     apply_umask(ingest, own=[ingest.data_dir])
     if "workers" not in store.model_fields_set and "workers" not in enrich.model_fields_set:
-        # One machine for the three services: store and enrich share the cores.
+        # One machine for the three services. Store's workers take up to half the cores; enrich's, at a
+        # lower priority (NEWSWIRE_ENRICH_NICE), one per core: they use whatever ingest and store leave,
+        # which is every core once a backlog is stored.
         cores = store.workers
         store = store.model_copy(update={"workers": max(1, cores // 2)})
-        enrich = enrich.model_copy(update={"workers": max(1, cores - cores // 2)})
+        enrich = enrich.model_copy(update={"workers": max(1, cores)})
     log = logs.configure(ingest.log_level, ingest.log_format)
     _check_inbox(ingest)
     _check_database(store.resolved_database_url, store.connect_timeout_s)
