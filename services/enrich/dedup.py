@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from contextlib import suppress
 
 import numpy as np
@@ -113,7 +113,7 @@ class Window:
         self._items: OrderedDict[str, tuple[int, int]] = OrderedDict()  # article id -> (sequence, slot)
         self._sigs: npt.NDArray[np.uint64] = np.zeros((capacity, PERMUTATIONS), dtype=np.uint64)
         self._free = list(range(capacity - 1, -1, -1))
-        self._buckets: dict[bytes, deque[str]] = {}
+        self._buckets: dict[bytes, list[str]] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -135,8 +135,11 @@ class Window:
         for key in self._bands(sig):
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = deque(maxlen=BUCKET_KEEP)
-            bucket.append(article_id)
+                self._buckets[key] = [article_id]  # most buckets hold one article: a list, not a deque's 64 slots
+            else:
+                bucket.append(article_id)
+                if len(bucket) > BUCKET_KEEP:
+                    del bucket[0]
 
     def _evict(self) -> None:
         old_id, (_, slot) = self._items.popitem(last=False)
