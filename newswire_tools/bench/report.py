@@ -218,6 +218,11 @@ def _scale_out_lines(report: dict[str, Any]) -> list[str]:
 def _alone_lines(report: dict[str, Any]) -> list[str]:
     m = report["median"]
     lines = ["", "  each stage alone (its input already waiting, nothing downstream running)"]
+    if m.get("alone_articles") and m["alone_articles"] < report["articles"]:
+        lines.append(
+            f"  (on the first {m['alone_articles']:,.0f} articles: ingest holds no more published files waiting"
+            " for a store that is not running)"
+        )
     lines.append(f"  {'stage':<28}{'articles/s':>12}{'/ floor':>9}{'/ floor stage alone':>21}")
     for s in ALONE:
         floor_stage = m.get(f"floor_{s}_alone_aps")

@@ -27,6 +27,7 @@ from newswire_tools.bench.report import build_report, run_summary, table, write_
 from newswire_tools.bench.wait import BenchError
 from newswire_tools.corpus import write_corpus
 from newswire_tools.server import ServerFactory
+from services.ingest.intake import MAX_AWAITING
 
 SHARED_FLOOR = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "floor.py"
 SCALE_OUT = (2, 2)  # store and enrich processes of the scale-out run
@@ -182,7 +183,10 @@ def _one_run(folder: Path, corpus: list[Path], plan: Plan, embedded: ServerFacto
             result["newswire_scale_out"] = measure_newswire(
                 folder / "nw-scale-out", corpus, url, store_procs=stores, enrich_procs=enrichers
             )
-        result["alone"] = measure_alone(folder / "nw-alone", corpus, url)
+        # Ingest alone holds at most MAX_AWAITING published files waiting for a store that is not running.
+        alone = corpus[:MAX_AWAITING]
+        result["alone"] = measure_alone(folder / "nw-alone", alone, url)
+        result["alone"]["alone_articles"] = len(alone)
         if plan.latency is not None:
             rate, seconds = plan.latency
             result["latency"] = measure_latency(folder / "latency", corpus, url, rate=rate, seconds=seconds)
@@ -194,7 +198,7 @@ def _one_run(folder: Path, corpus: list[Path], plan: Plan, embedded: ServerFacto
                     result[key] = measure_floor(script, folder / key, corpus, floor_url)
                     result[key]["script"] = str(script)
             result["floor"]["redis"] = redact(floor_url)
-            result["alone"].update(measure_floor_alone(plan.floor, folder / "floor-alone", corpus, floor_url))
+            result["alone"].update(measure_floor_alone(plan.floor, folder / "floor-alone", alone, floor_url))
     shutil.rmtree(folder, ignore_errors=True)
     return result
 
