@@ -130,8 +130,7 @@ def _events(
 
 def _event(row: Any) -> ArticleEnriched:
     from newswire.contracts import ArticleStored, Enrichment
-    from services.enrich.handlers import _enriched
-    from services.enrich.repository import Candidate
+    from services.enrich.outputs import enriched_event
 
     stored = ArticleStored(
         article_id=row["article_id"],
@@ -145,7 +144,7 @@ def _event(row: Any) -> ArticleEnriched:
         url=row["url"],
     )
     enrichment = Enrichment.model_validate(row["data"])
-    return _enriched(Candidate(row["enriched_entry_id"], stored, enrichment)).model_copy(update={"replay": True})
+    return enriched_event(stored, enrichment).model_copy(update={"replay": True})
 
 
 def _published(wall: datetime | None, offset_min: int | None) -> str | None:

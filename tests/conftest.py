@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 from newswire.workers import WorkerPool, preload
 from tests.support import Pipeline
@@ -84,6 +85,16 @@ def prefix(redis_server_url: str) -> Iterator[str]:
     if keys:
         r.delete(*keys)
     r.close()
+
+
+@pytest.fixture
+async def r(redis_server_url: str) -> AsyncIterator[aioredis.Redis]:
+    """An asyncio client of the test Redis (with `prefix` for the test's own keys)."""
+    client = aioredis.Redis.from_url(redis_server_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from newswire.contracts import DATA_FIELD, ArticleEnriched, NearDuplicate, Streams
+from newswire.contracts import DATA_FIELD, NearDuplicate, Streams
 from newswire.db.engine import is_transient
 from newswire.streams import Entry, Outbound, dead_letter
 from newswire.waiting import retry_transient
 from newswire.workers import Failed, PoolUnavailable, WorkerPool
 from services.enrich import dedup
-from services.enrich.outputs import enriched_event
 from services.enrich.repository import Candidate, EnrichmentRepository
 from services.enrich.work import Analysed
 
@@ -148,10 +147,6 @@ class EnrichHandler:
                 near_duplicate = NearDuplicate(article_id=near[0], similarity=near[1])
                 c = c.with_enrichment(c.enrichment.model_copy(update={"near_duplicate_of": near_duplicate}))
         return c
-
-
-def _enriched(c: Candidate) -> ArticleEnriched:
-    return enriched_event(c.stored, c.enrichment)
 
 
 def _own(c: Candidate) -> dict[str, str]:

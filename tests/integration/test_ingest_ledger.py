@@ -3,23 +3,12 @@ payload, big batches in several calls), and what the store group has been handed
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as aioredis
 
 from newswire.contracts import GROUP_STORE, Streams
 from services.ingest import ledger as ledger_module
 from services.ingest.ledger import Ledger, entry_key
-
-
-@pytest.fixture
-async def r(redis_server_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_server_url)
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 def _ledger(r: aioredis.Redis, prefix: str) -> Ledger:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -13,15 +12,6 @@ from newswire.redisio import ensure_group, trim_bound
 from newswire.streams import Consumer, Options, Outbound, build_consumer
 
 LOG = structlog.get_logger("test")
-
-
-@pytest.fixture
-async def r(redis_server_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_server_url)
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 async def _fill(r: aioredis.Redis, stream: str, n: int) -> list[str]:
