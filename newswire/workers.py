@@ -46,7 +46,7 @@ from newswire.text import one_line
 TOO_SLOW = "too_slow"
 WORKER_CRASHED = "worker_crashed"
 FAILED = "processing_failed"
-FLUSH_S = 0.002  # a result waits at most this long (plus the item after it) before the pool has it
+FLUSH_S = 0.002  # results are sent once this much work is waiting (an item this slow: its result alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +238,7 @@ def _outcome(message: tuple[Any, ...]) -> Any:
 
 def _worker_main(conn: Connection, target: str, on_item: Any, nice: int) -> None:
     """A worker: receive chunks; for each item one ("ok", result) or ("error", type, message),
-    sent in groups: the results that finished within FLUSH_S of the oldest unsent one."""
+    sent in groups: what FLUSH_S of work produced (one item's result alone, when it took that long)."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service, which stops us itself
     if nice > 0:
@@ -252,21 +252,23 @@ def _worker_main(conn: Connection, target: str, on_item: Any, nice: int) -> None
         except (EOFError, OSError):
             return
         pending: list[tuple[Any, ...]] = []
-        oldest = 0.0
+        since = 0.0  # when the first item of the results not sent yet started
         for position, item in enumerate(chunk):
-            if pending and time.monotonic() - oldest >= FLUSH_S:
-                if not _send(conn, pending):
-                    return
-                pending = []
+            if not pending:
+                since = time.monotonic()
             on_item.value = position
             try:
                 message: tuple[Any, ...] = ("ok", fn(item))
             except Exception as exc:  # noqa: BLE001 - reported as this item's failure, the next one goes on
                 message = ("error", type(exc).__name__, one_line(exc))
-            if not pending:
-                oldest = time.monotonic()
             pending.append(message)
-        if not _send(conn, pending):
+            # Sent once FLUSH_S of work is waiting: a slow item's result goes at once (the pool's time
+            # limit runs from its last message), cheap items' results go together.
+            if time.monotonic() - since >= FLUSH_S:
+                if not _send(conn, pending):
+                    return
+                pending = []
+        if pending and not _send(conn, pending):
             return
 
 

@@ -81,3 +81,15 @@ async def test_workers_run_at_the_niceness_they_are_given() -> None:
         assert await nice.map(["niceness"]) == [min(19, os.nice(0) + 7)]
     finally:
         await nice.close()
+
+
+async def test_items_each_under_the_time_limit_are_never_too_slow_together() -> None:
+    # each result must reach the pool as its item ends: held back until the next one ended, the
+    # pool would see 1.4 s without a message and stop a worker that is doing fine
+    pool = WorkerPool(TARGET, size=1, item_timeout_s=1.0)
+    await pool.start()
+    try:
+        assert await pool.map(["slow:0.7", "slow:0.7", "n:1", "slow:0.7"]) == ["0.7", "0.7", 2, "0.7"]
+        assert pool.counters[TOO_SLOW] == 0
+    finally:
+        await pool.close()
