@@ -15,9 +15,11 @@ def stream_rate(r: Any, stream: str, after: str | None = None) -> float:
     first = r.xrange(stream, min=f"({after}" if after else "-", count=1)
     last = r.xrevrange(stream, count=1)
     count = int(r.xlen(stream)) - (1 if after else 0)
-    span_ms = _id_ms(last[0][0]) - _id_ms(first[0][0])
+    # Entry ids carry milliseconds: entries written within one ms (one pipelined batch) have no span
+    # to measure, so a span under the clock's resolution counts as 1 ms, and the rate is a lower bound.
+    span_ms = max(_id_ms(last[0][0]) - _id_ms(first[0][0]), 1)
     # (count - 1) intervals between first and last
-    return round((count - 1) * 1000 / span_ms, 1) if count > 1 and span_ms > 0 else 0.0
+    return round((count - 1) * 1000 / span_ms, 1) if count > 1 else 0.0
 
 
 def server_ms(r: Any) -> float:
