@@ -258,12 +258,17 @@ def amounts(text: str) -> list[Amount]:
             noun = m["wnoun"].lower()
             if noun in STOPWORDS or noun in _NUMBER_WORDS:
                 continue
-            out.append(Amount(m[0], m.start(), float(_NUMBER_WORDS[m["word"].lower()]), noun))
+            number = _NUMBER_WORDS.get(m["word"].casefold())
+            if number is None:  # matched case-insensitively by a look-alike ("fıve", dotless i): not ours
+                continue
+            out.append(Amount(m[0], m.start(), float(number), noun))
             continue
         value = _number(m["n1"] or m["n2"])
-        if value is None:
+        scale = m["s1"] or m["s2"]
+        factor = _SCALE.get(scale.casefold()) if scale else 1.0
+        if value is None or factor is None:
             continue
-        value *= _SCALE.get((m["s1"] or m["s2"] or "").lower(), 1.0)
+        value *= factor
         if not math.isfinite(value):
             continue  # a run of digits beyond any float: JSON has no infinity
         if m["sign"]:
