@@ -26,7 +26,11 @@ The body is trafilatura's main text, after pruning navigation, site headers and 
 asides, dialogs, cookie/consent banners and short datelines around a <time>; comments are
 left out, a <time> inside a sentence keeps its words. One paragraph per text block (a <br>
 starts a new one); leading blocks that repeat the headline are dropped. A `Story Code : X`
-block on the page is the story code, and never body text.
+block on the page is the story code, and never body text. An article container inside a
+landmark is kept; a body implausibly short next to the prose of a site header or navigation
+the pruning dropped (one left open holds the article) is read again with that landmark
+unwrapped; skip links are never body text; a page whose text is then only navigation, a
+cookie notice or a few characters is rejected (no_body), never stored (services.store.html.body).
 
 Bounded work: the time a page takes is linear in its size, whatever it holds (libxml2 and the extractor
 are quadratic in some shapes, so these are bounded before they see them):
@@ -41,6 +45,7 @@ are quadratic in some shapes, so these are bounded before they see them):
 - an element with more than MAX_INLINE_CHILDREN inline children (links, spans, emphasis...) is read
   as its text; the text past MAX_TEXT characters (scripts and styles aside) is not read.
 - at most MAX_JSON_LD JSON-LD objects; no text is examined twice for a date or a story code.
+- the extractor reads a page twice at most: the second time only when the body is implausibly short.
 """
 
 from __future__ import annotations
@@ -83,9 +88,10 @@ def parse_html(text: str) -> ParsedArticle | Rejection:
         return Rejection("no_headline", "an HTML page without og:title, h1 or <title>")
     published = pubdate.published(root, metas, ld)  # before body.paragraphs, which prunes the tree
     try:
-        paragraphs = body.paragraphs(root)
+        extracted = body.extract(root)
     except Exception as exc:  # noqa: BLE001 - a third-party extractor on hostile input: a reason, never a crash
         return Rejection("no_body", f"the HTML extractor failed: {type(exc).__name__}: {one_line(str(exc))[:200]}")
+    paragraphs = extracted.paragraphs
     while paragraphs and one_line(paragraphs[0]).casefold() in seen:
         paragraphs = paragraphs[1:]
     # A dateline block at the top of the text ("Published: March 31, 2021 11:59") is not article text;
@@ -95,6 +101,8 @@ def parse_html(text: str) -> ParsedArticle | Rejection:
         paragraphs = paragraphs[1:]
     story_code, paragraphs = lift_story_code(paragraphs)
     story_code = story_code or metadata.story_code(root)
+    if (junk := body.not_an_article(paragraphs, extracted)) is not None:
+        return Rejection("no_body", junk)
     if not paragraphs:
         read = f" in the part that is read (at most {MAX_ELEMENTS:,} elements)" if cut else ""
         return Rejection(

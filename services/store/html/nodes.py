@@ -36,6 +36,22 @@ def with_roles(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return [el for el in tree.xpath("//*[@role]") if el.get("role") in _ROLES]
 
 
+def landmarks(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """What the body prunes as boilerplate: BOILERPLATE, then the elements with_roles, each once."""
+    return list(dict.fromkeys([*tree.xpath(BOILERPLATE), *with_roles(tree)]))
+
+
+def opens_the_page(el: etree._Element) -> bool:
+    """A landmark of the top of a page (site header, banner, navigation): one left open holds what follows it,
+    the article too. A footer or an aside comes after the article, or beside it."""
+    return el.tag in ("header", "nav") or el.get("role") in ("banner", "navigation")
+
+
+def is_article_container(el: etree._Element) -> bool:
+    """An explicit article container: <article>, <main>, an element whose itemprop is articleBody."""
+    return el.tag in ("article", "main") or "articleBody" in (el.get("itemprop") or "").split()
+
+
 def outermost(root: lxml_html.HtmlElement, tag: str) -> list[lxml_html.HtmlElement]:
     return [el for el in root.iter(tag) if next(el.iterancestors(tag), None) is None]
 
@@ -89,6 +105,31 @@ def opening(el: lxml_html.HtmlElement, size: int) -> str:
         if length >= size:
             break
     return "".join(parts)[:size]
+
+
+# Not prose: links (menus, link lists, teasers' headlines), scripts, styles, form controls.
+_NOT_PROSE = frozenset({"a", "script", "style", "noscript", "template", "title", "button", "select", "option",
+                        "textarea", "svg", "math"})  # fmt: skip
+
+
+def nonblank(text: str | None) -> int:
+    """How many characters of the text are not blanks: a size that does not depend on how the markup is indented."""
+    return len("".join(text.split())) if text else 0
+
+
+def prose_sizes(root: lxml_html.HtmlElement) -> dict[etree._Element, int]:
+    """Every element's prose: the characters (blanks aside) of its text outside links, scripts, styles and form
+    controls. One pass, bottom-up: each text is read once."""
+    sizes: dict[etree._Element, int] = {}
+    for node in reversed(list(root.iter(etree.Element))):
+        if node.tag in _NOT_PROSE:
+            sizes[node] = 0
+            continue
+        size = nonblank(node.text)
+        for child in node:
+            size += sizes.get(child, 0) + nonblank(child.tail)
+        sizes[node] = size
+    return sizes
 
 
 # An element's text as XPath measures it: (the length of normalize-space(.), at most LONGEST; whether it starts
