@@ -8,7 +8,8 @@ One reader for the layouts crawlers emit; the first key that holds a usable valu
   published/pubDate/date, language/lang/inLanguage, story_code/storyCode, url/link;
 - wrapped: a JSON-LD @graph (its first node of one of the article types of services.store.schema_org),
   or {"article": {...}}.
-A body is a string (paragraphs split on blank lines, or one per line when it has none), a
+A body is a string (paragraphs split on blank lines, or one per line when it has none or when its
+blank lines are stray ones between lines that each end a sentence: see _paragraphs_of_string), a
 list of paragraph strings, or HTML (read like a saved page's body). A date is what
 services.store.dates reads, or a Unix timestamp (UTC); an unreadable date is None.
 An array holding one article is that article. Anything else is a Rejection naming what is missing.
@@ -43,6 +44,12 @@ DATE_KEYS = ("date_publish", "publish_date", "published_at", "datePublished", "d
 LANGUAGE_KEYS = ("language", "lang", "meta_lang", "inLanguage")
 STORY_CODE_KEYS = ("story_code", "storyCode")
 URL_KEYS = ("url", "link", "source")  # trafilatura's JSON puts the page's URL in "source"
+# A line break inside a paragraph after the end of a sentence: terminal punctuation, then closing quotes or
+# brackets (a line within a blank-line paragraph is stripped, so no blank comes before the break), and no second
+# break (that one separates two paragraphs). Possessive, and it starts with the punctuation it looks for: a long
+# run of quotes or dots is read once.
+_SHAPE_SAMPLE = 64 * 1024  # characters: what _paragraphs_of_string reads to tell the shape of a body's lines
+_SENTENCE_END_BREAK = re.compile(r"[.!?…:;。！？؟।]['\"”’»)\]]*+\n(?!\n)")
 # `[^<>]*` rather than `[^>]*`: a match attempt stops at the next '<', so "<p <p <p ..." without a '>' is one pass.
 _HTML_BODY = re.compile(r"<(?:p|br|div|h[1-6]|ul|ol|li|blockquote|section|article)\b[^<>]*>", re.IGNORECASE)
 
@@ -120,7 +127,7 @@ def _text(value: object) -> str | None:
 
 def _paragraphs(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
-        return tuple(p for item in value if isinstance(item, str) for p in paragraphs_of_text(item))
+        return tuple(p for item in value if isinstance(item, str) for p in _paragraphs_of_string(item))
     text = _text(value)
     if not text or not text.strip():
         return ()
@@ -128,7 +135,36 @@ def _paragraphs(value: object) -> tuple[str, ...]:
         from services.store.html_layout import body_of_fragment
 
         return body_of_fragment(text)
-    return paragraphs_of_text(text)
+    return _paragraphs_of_string(text)
+
+
+def _paragraphs_of_string(text: str) -> tuple[str, ...]:
+    """A body string's paragraphs: split at blank lines (a paragraph's lines kept together), or at every line
+    when the text has no blank line. Crawlers that write one paragraph per line also leave a stray blank line
+    here and there (an empty element, a heading they dropped): split at blank lines, 24 paragraphs became 2.
+    So the lines of the blank-line paragraphs are paragraphs of their own when both hold:
+    - they read as whole paragraphs: at least 3 of 4 line breaks inside the blank-line paragraphs come after
+      the end of a sentence (text hard-wrapped to a width ends a line mid-sentence, "sur deux lignes" after a
+      comma; a subheading, which ends without a full stop, is the odd one out);
+    - blank lines are rare: fewer blank-line breaks than line breaks inside the blank-line paragraphs (the
+      paragraphs hold more than two lines on average; one sentence per line in paragraphs of two sentences
+      keeps its paragraphs).
+    Linear: the paragraphs joined at blank lines again (their lines are stripped, so a line break inside one is
+    followed by text, and one between them by a second break) and counted in C; the sentence ends are counted in
+    the first _SHAPE_SAMPLE characters (cut at a line's end), which hold a usual article whole: a regular
+    expression's match costs what reading a short line does, and a longer text is taken to keep its shape."""
+    blocks = paragraphs_of_text(text)
+    if len(blocks) < 2:
+        return blocks  # no blank line, or only around the text: split as it is
+    joined = "\n\n".join(blocks)
+    if len(blocks) - 1 >= joined.count("\n") - 2 * (len(blocks) - 1):
+        return blocks
+    cut = joined.find("\n", _SHAPE_SAMPLE)
+    sample = joined if cut < 0 else joined[:cut]
+    inner = sample.count("\n") - 2 * sample.count("\n\n")
+    if inner <= 0 or 4 * _SENTENCE_END_BREAK.subn("", sample)[1] < 3 * inner:
+        return blocks
+    return tuple(joined.replace("\n\n", "\n").split("\n"))
 
 
 def _date(value: object) -> ParsedDate | None:
