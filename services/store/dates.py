@@ -7,6 +7,12 @@ A line longer than 80 characters (blanks around it aside) is None at once, so ev
 pattern here runs on at most 80 characters whatever line it is given.
 The words it knows (month and weekday names, filler words, zone names) are files in data/,
 read once at import; data/SOURCES.md says where each comes from.
+
+Zones: a known abbreviation (data/zones.txt) or a signed offset is kept as the offset, after the time or glued
+to it ("2020-09-25T16:02:50CDT"). A zone that gives no single offset (data/zones_without_offset.txt: "ET",
+"IST") keeps the date and time without one, and so does an abbreviation not known here when it is written
+as one (two to five capital letters after the time, "16:02 WEZ"; one such word a line): the day is what
+matters, and an offset is never invented. A word in lower case after a date is text, and the line no date.
 """
 
 from __future__ import annotations
@@ -40,19 +46,30 @@ _MONTHS = _month_names()
 _WEEKDAYS = {name for row in _rows("weekdays.txt") for name in row}
 _FILLER = {word for (word,) in _rows("filler.txt")}
 _ZONES = {zone: int(minutes) for zone, minutes in _rows("zones.txt")}
-# US zone names that do not say whether summer time applies ("11:59 a.m. ET"): a zone, with no offset to keep.
+# Zone names that give no single offset: US names that do not say whether summer time applies ("11:59 a.m. ET"),
+# abbreviations of zones hours apart ("IST": India, Israel or Ireland). A zone, with no offset to keep.
 _ZONES_WITHOUT_OFFSET = {zone for (zone,) in _rows("zones_without_offset.txt")}
 
+# ISO 8601 and what pages make of it: month and day unpadded ("2022-5-5 22:17:36"), a zone after the time or
+# glued to it: a signed offset, UTC/GMT with or without one ("GMT+2", "UTC-03:00"), or a name ("CDT", "мск").
+# Every quantifier is bounded, or possessive where what follows cannot start with what it takes (blanks before
+# a time or a zone, a fraction's digits before a zone): it never goes back over a run, and parse_date gives it
+# at most MAX_DATE characters anyway.
 _ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|[+-]\d{2}:?\d{2}|utc|gmt)?$"
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ]++(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d++)?)?)?\s*+"
+    r"(z|[+-]\d{2}:?\d{2}|(?:utc|gmt)(?:[+-]\d{1,2}(?::?\d{2})?)?|[a-zа-яё]{2,5})?$"
 )
+# A zone written as an abbreviation: what an unknown one must look like (in capitals in the line) to be let by.
+_ABBREVIATION = re.compile(r"[a-z]{2,5}")
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 _NUMERIC_YEAR_FIRST = re.compile(r"^(\d{4})([./])(\d{1,2})\2(\d{1,2})$")  # 2021/03/31, 2021.03.31: always Y M D
 # Chinese, Japanese and Korean: 2021年3月31日, 2021년 3월 31일 (one token, or one per part)
 _CJK_DATE = re.compile(r"^(\d{4})[年년](\d{1,2})[月월](\d{1,2})[日일]$")
 _CJK_PART = re.compile(r"^(\d{1,4})([年년月월日일])$")
 _TIME = re.compile(r"^(\d{1,2})[:h](\d{2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$")
-_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# A time with a zone glued to it ("16:02cdt", "11:59pmest"): read as two tokens, the time and the zone.
+_GLUED_ZONE = re.compile(r"(\d{1,2}[:h]\d{2}(?::\d{2})?(?:am|pm|a\.m\.|p\.m\.)?)(z|[a-zа-яё]{2,5})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _YEAR = re.compile(r"\d{4}")
 _DIGIT = re.compile(r"\d")
 _DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er|e)?")
@@ -83,16 +100,29 @@ MAX_LINE = 1000  # a longer line is not a date whatever blanks surround it: no n
 def parse_date(line: str) -> ParsedDate | None:
     if len(line) > MAX_LINE:
         return None
-    s = line.strip().lower()
+    written = line.strip()
+    s = written.lower()
     if not s or len(s) > MAX_DATE or _DIGIT.search(s) is None:
         return None  # every date has a day and a year in digits: a line without one (a headline) is not
     m = _ISO.match(s)
     if m:
-        offset = _offset(m[7]) if m[7] else None
-        if m[7] and offset is None:
-            return None  # an impossible offset (+25:00, +05:75): not a date to trust
+        zone = m[7]
+        offset = _offset(zone) if zone else None
+        if zone and offset is None:
+            if _DIGIT.search(zone):
+                return None  # an impossible offset (+25:00, +05:75): not a date to trust
+            if not _zone_without_offset(zone, written, has_time=m[4] is not None):
+                return _parse_words(s, written)  # a word after the date, not a zone: read as the words it is
         return _build(int(m[1]), int(m[2]), int(m[3]), m[4], m[5], m[6], None, offset)
-    return _parse_words(s)
+    return _parse_words(s, written)
+
+
+def _zone_without_offset(zone: str, written: str, *, has_time: bool) -> bool:
+    """Whether a word after a time names a zone that gives no offset: one that does not say which of its zones
+    (data/zones_without_offset.txt), or an abbreviation not known here, written in capitals as zones are."""
+    if not has_time:
+        return False
+    return zone in _ZONES_WITHOUT_OFFSET or (_ABBREVIATION.fullmatch(zone) is not None and zone.upper() in written)
 
 
 def _offset(token: str) -> int | None:
@@ -130,12 +160,20 @@ def _build(
     return ParsedDate(wall, offset, hh is not None)
 
 
-def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one branch per kind of token reads as the grammar
-    tokens = _SPLIT.split(s)
+def _unglued(token: str) -> tuple[str, ...]:
+    """A token of a time with a zone glued to it as two tokens ("16:02cdt": "16:02", "cdt"), any other as it is."""
+    m = _GLUED_ZONE.fullmatch(token)
+    return (m[1], m[2]) if m else (token,)
+
+
+def _parse_words(s: str, written: str = "") -> ParsedDate | None:  # noqa: C901, PLR0912 - one branch per kind of token reads as the grammar
+    """The line `s` (lower case) read token by token; `written` is the line as written, for the case of a zone."""
+    tokens = [part for token in _SPLIT.split(s) for part in _unglued(token)]
     day = month = year = None
     time: re.Match[str] | None = None
     offset: int | None = None
     ampm: str | None = None
+    zoned = False  # a zone that gives no offset was read
     for raw in tokens:
         tok = raw.strip("()[]")
         if not tok:
@@ -172,10 +210,12 @@ def _parse_words(s: str) -> ParsedDate | None:  # noqa: C901, PLR0912 - one bran
             year = int(bare)
         elif (m2 := _DAY.fullmatch(bare)) and day is None:
             day = int(m2[1])
-        elif bare in _WEEKDAYS or bare in _FILLER or (bare in _ZONES_WITHOUT_OFFSET and time is not None):
+        elif bare in _WEEKDAYS or bare in _FILLER:
             continue
         elif (off := _offset(bare)) is not None and offset is None:
             offset = off
+        elif not zoned and _zone_without_offset(bare, written, has_time=time is not None):
+            zoned = True  # "ET", "IST", or an abbreviation in capitals not known here: the time, without offset
         else:
             return None  # a word that is not part of a date: this line is text
     if day is None or month is None or year is None:
