@@ -1,0 +1,112 @@
+"""The charset an HTML or XML document declares in its first bytes, read as a browser reads it (WHATWG Encoding).
+
+A declaration is <meta charset="...">, <meta http-equiv="Content-Type" content="text/html; charset=...">, or an
+XML declaration <?xml version="1.0" encoding="..."?>; the first one with a known label counts. Only the first
+PREFIX bytes are scanned, with one compiled pattern (no parse); comments are skipped. Labels are WHATWG's, which
+differ from Python's where pages are concerned: iso-8859-1, latin1 and ascii mean windows-1252 (pages so labelled
+use its € and curly quotes), iso-8859-9 means windows-1254, tis-620 means windows-874. An unknown label is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+
+PREFIX = 4096  # bytes scanned for a declaration (WHATWG scans 1024; news pages put long comments and scripts first)
+
+# Python codec (its canonical name) -> the WHATWG labels of that encoding. The multibyte encodings name the codec
+# of the same name; WHATWG decodes them with a superset (cp932, cp949, big5hkscs, gb18030), tried where the narrower
+# codec fails (_WIDER).
+_WHATWG_LABELS = (
+    ("utf-8", "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8"),
+    # UTF-16 declared in bytes that spell the declaration in ASCII is not UTF-16: WHATWG reads UTF-8.
+    ("utf-8", "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff unicodefffe utf-16 utf-16be utf-16le"),
+    ("cp866", "866 cp866 csibm866 ibm866"),
+    ("iso8859-2", "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 iso_8859-2:1987 l2 latin2"),
+    ("iso8859-3", "csisolatin3 iso-8859-3 iso-ir-109 iso8859-3 iso88593 iso_8859-3 iso_8859-3:1988 l3 latin3"),
+    ("iso8859-4", "csisolatin4 iso-8859-4 iso-ir-110 iso8859-4 iso88594 iso_8859-4 iso_8859-4:1988 l4 latin4"),
+    ("iso8859-5", "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595 iso_8859-5 iso_8859-5:1988"),
+    (
+        "iso8859-6",
+        "arabic asmo-708 csiso88596e csiso88596i csisolatinarabic ecma-114 iso-8859-6 iso-8859-6-e iso-8859-6-i "
+        "iso-ir-127 iso8859-6 iso88596 iso_8859-6 iso_8859-6:1987",
+    ),
+    (
+        "iso8859-7",
+        "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso-ir-126 iso8859-7 iso88597 iso_8859-7 "
+        "iso_8859-7:1987 sun_eu_greek",
+    ),
+    (
+        "iso8859-8",
+        "csiso88598e csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138 iso8859-8 iso88598 iso_8859-8 "
+        "iso_8859-8:1988 visual csiso88598i iso-8859-8-i logical",
+    ),
+    ("iso8859-10", "csisolatin6 iso-8859-10 iso-ir-157 iso8859-10 iso885910 l6 latin6"),
+    ("iso8859-13", "iso-8859-13 iso8859-13 iso885913"),
+    ("iso8859-14", "iso-8859-14 iso8859-14 iso885914"),
+    ("iso8859-15", "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9"),
+    ("iso8859-16", "iso-8859-16"),
+    ("koi8-r", "cskoi8r koi koi8 koi8-r koi8_r"),
+    ("koi8-u", "koi8-ru koi8-u"),
+    ("mac-roman", "csmacintosh mac macintosh x-mac-roman"),
+    ("cp874", "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874"),
+    ("cp1250", "cp1250 windows-1250 x-cp1250"),
+    ("cp1251", "cp1251 windows-1251 x-cp1251"),
+    (
+        "cp1252",
+        "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 iso88591 iso_8859-1 "
+        "iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252 x-user-defined",
+    ),
+    ("cp1253", "cp1253 windows-1253 x-cp1253"),
+    (
+        "cp1254",
+        "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso8859-9 iso88599 iso_8859-9 iso_8859-9:1989 l5 latin5 "
+        "windows-1254 x-cp1254",
+    ),
+    ("cp1255", "cp1255 windows-1255 x-cp1255"),
+    ("cp1256", "cp1256 windows-1256 x-cp1256"),
+    ("cp1257", "cp1257 windows-1257 x-cp1257"),
+    ("cp1258", "cp1258 windows-1258 x-cp1258"),
+    ("mac-cyrillic", "x-mac-cyrillic x-mac-ukrainian"),
+    ("gbk", "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk"),
+    ("gb18030", "gb18030"),
+    ("big5", "big5 big5-hkscs cn-big5 csbig5 x-x-big5"),
+    ("euc_jp", "cseucpkdfmtjapanese euc-jp x-euc-jp"),
+    ("iso2022_jp", "csiso2022jp iso-2022-jp"),
+    ("shift_jis", "csshiftjis ms932 ms_kanji shift-jis shift_jis sjis windows-31j x-sjis"),
+    (
+        "euc_kr",
+        "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 ks_c_5601-1989 ksc5601 ksc_5601 windows-949",
+    ),
+    # Not here, so ignored: WHATWG's "replacement" labels (iso-2022-kr, iso-2022-cn, hz-gb-2312), utf-7, and
+    # names only Python knows (rot13, base64 and the like are not text encodings at all).
+)
+_WIDER = {"gbk": "gb18030", "big5": "big5hkscs", "shift_jis": "cp932", "euc_kr": "cp949"}
+_CODECS = {
+    label: (codec, _WIDER[codec]) if codec in _WIDER else (codec,)
+    for codec, labels in _WHATWG_LABELS
+    for label in labels.split()
+}
+
+_MARKUP = re.compile(rb"[\t\n\f\r ]*<")  # what a document starts with (after a BOM, which decode() took already)
+# One pass over the prefix, in document order. A comment is skipped whole (an unclosed one runs to the end, as in
+# a browser). A tag's attributes are read up to the next < or >, so each byte is looked at a bounded number of
+# times. A label must end inside the prefix: one cut at its edge ("koi8" of "koi8-u") is not read.
+_DECLARATION = re.compile(
+    rb"<!--(?:.*?-->|.*)"
+    rb"|<\?xml\s[^<>]*?\bencoding\s*=\s*[\"']\s*([\w.:-]+)(?=[\s\"'?])"
+    rb"|<meta\s[^<>]*?\bcharset\s*=\s*[\"']?\s*([\w.:-]+)(?=[\s\"';/>])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def declared(data: bytes) -> tuple[str, ...]:
+    """The codecs a document that starts with markup declares for itself, to try in order; () for none."""
+    if not _MARKUP.match(data):
+        return ()
+    for m in _DECLARATION.finditer(data, 0, PREFIX):
+        label = m[1] or m[2]
+        if label:
+            codecs = _CODECS.get(label.decode("ascii").lower())
+            if codecs:
+                return codecs
+    return ()
