@@ -18,6 +18,8 @@ from itertools import accumulate, pairwise
 from services.enrich import gazetteer
 from services.enrich.gazetteer import Place
 from services.enrich.lexicon import (
+    CLUBS,
+    COMPANIES,
     FIRST_NAMES,
     KNOWN_ORGS,
     NOT_NAMES,
@@ -29,6 +31,7 @@ from services.enrich.lexicon import (
     SPEECH_VERB_WORDS,
     STOPWORDS,
     TITLES,
+    words,
 )
 
 _UP = "A-ZÀ-ÖØ-ÞА-ЯЁ"
@@ -88,6 +91,8 @@ def _shape(sequence: str) -> tuple[tuple[str, int, int], ...]:
             text, start = text[2:], start + 2
         if text.endswith(("'s", "’s")):
             text = text[:-2]
+        elif text.endswith(("'", "’")):  # a plural's possessive: "the United States' first woman"
+            text = text[:-1]
         if text:
             out.append((text, start, start + len(text)))
     return tuple(out)
@@ -175,18 +180,85 @@ def _sentence_start(text: str, start: int) -> bool:
     return start == 0 or text[start - 1] in ".!?\n:"
 
 
-def _org_by_words(texts: tuple[str, ...]) -> bool:
-    """Whether the words alone make a name an organisation: a known one, an organisation keyword among
-    them, or one short word in capitals (an acronym)."""
-    if " ".join(texts) in KNOWN_ORGS or any(t.lower() in ORG_WORDS for t in texts):
+# Every organisation known by name: institutions and companies written by this project, football
+# clubs and large listed companies from open data (data/SOURCES.md).
+_KNOWN = KNOWN_ORGS | CLUBS | COMPANIES
+
+# Words after a place that make the pair a sports team ("Dallas Cowboys", "Plymouth Argyle",
+# "Leicester City"), besides a plural that is no place word; and words before a place that do
+# ("Dynamo Kyiv", "Inter Milan").
+_TEAM_AFTER = frozenset(
+    words(
+        "united city rovers wanderers athletic albion hotspur argyle orient rangers villa forest wednesday fc "
+        "afc sc cf bk fk sk if"
+    )
+)
+_TEAM_BEFORE = frozenset(
+    words(
+        "real atletico atlético inter ac as ss fc sporting olympique racing deportivo borussia eintracht "
+        "hertha fortuna dynamo dinamo spartak lokomotiv cska sparta slavia legia partizan shakhtar zenit "
+        "stade"
+    )
+)
+# Plurals after a place that name a place, an event or a document, not a team ("Golan Heights",
+# "Paris Olympics", "Minsk Accords"): the place stays a place.
+_PLACE_PLURALS = frozenset(
+    words(
+        "islands isles heights hills mountains falls springs alps highlands lowlands plains keys lakes "
+        "territories emirates states provinces regions games olympics talks accords agreements protests riots "
+        "elections conventions negotiations attacks bombings floods fires marshes gardens docks fields woods "
+        "sands waters downs glades flats rapids narrows banks"
+    )
+)
+
+
+def _team(texts: tuple[str, ...], lang: str | None) -> bool:
+    """A place with a team word after it ("Dallas Cowboys", "Leicester City") or before it ("Dynamo Kyiv")."""
+    if len(texts) != 2:
+        return False
+    first, last = texts
+    if first.lower() in _TEAM_BEFORE:
+        place = _place(last, lang)
+        return place is not None and place.kind != "demonym"
+    if first.lower() in FIRST_NAMES:
+        return False  # "Florence Evans"
+    place = _place(first, lang)
+    if place is None or place.kind == "demonym":
+        return False
+    low = last.lower()
+    if low in _TEAM_AFTER:
         return True
-    return len(texts) == 1 and texts[0].isupper() and 2 <= len(texts[0]) <= 6
+    plural = low.endswith("s") and not low.endswith("ss") and len(low) > 3 and last[:1].isupper()
+    return plural and low not in _PLACE_PLURALS and _place(last, lang) is None
+
+
+def _letter_group(texts: tuple[str, ...]) -> bool:
+    """A word and a letter: "Group A", "Pool B", "Plan C" (a group's organisation word is no evidence)."""
+    return len(texts) == 2 and len(texts[1]) == 1 and texts[1].isupper()
+
+
+def _org_by_words(texts: tuple[str, ...]) -> bool:
+    """Whether the words alone make a name an organisation: a known one, or an organisation keyword
+    among them ("Hindustan Aeronautics Limited", "Christian Democrats"), but not a word and a letter
+    ("Group A"). A word in capitals is not one by itself: an acronym is an organisation when it is
+    known, defined in the text ("the Football Association (FA)") or next to an organisation noun
+    ("broadcaster RTL", "the SNP party"), which the collector checks."""
+    if " ".join(texts) in _KNOWN:
+        return True
+    if _letter_group(texts):
+        return False
+    return any(t.lower() in ORG_WORDS for t in texts)
 
 
 def _org_after(text: str, end: int) -> bool:
     """Whether the word after a name makes it an organisation ("Argumenty i Fakty newspaper")."""
     nxt = _next_words(text, end, 1)
     return bool(nxt) and nxt[0] in ORG_AFTER
+
+
+def _org_before(text: str, start: int) -> bool:
+    """Whether the word before a name makes it an organisation ("broadcaster RTL", "lender HSBC")."""
+    return _previous_word(text, start) in ORG_AFTER
 
 
 def _is_org(toks: list[Tok], text: str) -> bool:
@@ -223,6 +295,7 @@ class _Name:
 
     org: bool  # an organisation by its words alone
     titled: bool  # a title among the words (what follows the last is a person)
+    lead: int  # the words before the first title ("UN" of "UN Secretary-General Antonio Guterres")
     skip: int  # the words before the name: through the last title, then leading places or demonyms
     empty: bool  # nothing follows the last title
     place: Place | None  # the place the name's words make
@@ -239,21 +312,31 @@ class _Plan:
     drop_first: bool  # at a sentence start, the first word is dropped ("Rival BYD": the rest is a known organisation)
     whole: _Name | None  # the stripped words as a name
     rest: _Name | None  # the stripped words but the first, as a name (when drop_first)
+    club: bool = False  # a known club (or company) that is also a city or region: which one, the context says
+
+
+def _title(word: str) -> bool:
+    """A title word, or a hyphenated one ending in one ("Secretary-General", "Vice-President")."""
+    low = word.lower()
+    return low in TITLES or ("-" in low and low.rsplit("-", 1)[1] in TITLES)
 
 
 def _name(texts: tuple[str, ...], lang: str | None) -> _Name:
-    org = _org_by_words(texts)
-    titled = [i for i, t in enumerate(texts) if t.lower() in TITLES]
+    org = _org_by_words(texts) or _team(texts, lang)
+    titled = [i for i, t in enumerate(texts) if _title(t)]
     skip = titled[-1] + 1 if titled else 0
+    lead = titled[0] if titled else 0
     rest = texts[skip:]
     if not rest:
-        return _Name(org, bool(titled), skip, True, None, False, False)
+        return _Name(org, bool(titled), lead, skip, True, None, False, False)
     first = 0
-    while first < len(rest) - 1 and _place(rest[first], lang) is not None:
+    # a leading place or demonym is not part of a name ("Russian Vladimir Putin"), unless it is a given
+    # name too ("Vladimir Putin": Vladimir is a Russian city)
+    while first < len(rest) - 1 and rest[first].lower() not in FIRST_NAMES and _place(rest[first], lang) is not None:
         first += 1
     name = rest[first:]
     place = _place(" ".join(name), lang)
-    return _Name(org, bool(titled), skip + first, False, place, name[0].lower() in FIRST_NAMES, len(name) == 1)
+    return _Name(org, bool(titled), lead, skip + first, False, place, name[0].lower() in FIRST_NAMES, len(name) == 1)
 
 
 def _plan(texts: tuple[str, ...], lang: str | None) -> _Plan:
@@ -261,14 +344,21 @@ def _plan(texts: tuple[str, ...], lang: str | None) -> _Plan:
     if full in REGIONS:
         return _Plan(True, None, 0, 0, False, None, None)
     place = _place(full, lang) if texts else None
-    if place is not None and place.kind != "demonym" and full not in KNOWN_ORGS:
+    if place is not None and place.kind != "demonym" and (full not in _KNOWN or place.kind == "country"):
         return _Plan(True, place, 0, 0, False, None, None)
     first, last = _strip_bounds(texts)
     if first == last or texts[last - 1].lower().endswith(_COMPOUND_ADJECTIVES):
         # nothing left, or "the Wolfsburg-based company", "Kremlin-backed media": a description, not a name
         return _Plan(True, None, first, last, False, None, None)
     stripped = texts[first:last]
-    drop_first = len(stripped) > 1 and " ".join(stripped[1:]) in KNOWN_ORGS
+    if first or last < len(texts):  # "In Mexico City", "In Frankfurt": the place once the stopword is off
+        inner = " ".join(stripped)
+        place = _place(inner, lang) if inner not in REGIONS else None
+        if place is not None and place.kind != "demonym" and (inner not in _KNOWN or place.kind == "country"):
+            return _Plan(True, place, 0, 0, False, None, None)
+    if place is not None and place.kind != "demonym":  # "Liverpool", "Porto": a club in sport, else a city
+        return _Plan(False, place, first, last, False, _name(stripped, lang), None, club=True)
+    drop_first = len(stripped) > 1 and " ".join(stripped[1:]) in _KNOWN and " ".join(stripped) not in _KNOWN
     rest = _name(stripped[1:], lang) if drop_first else None
     return _Plan(False, None, first, last, drop_first, _name(stripped, lang), rest)
 
@@ -289,10 +379,48 @@ def _plan_of(toks: list[Tok], lang: str | None) -> _Plan:
     return plan
 
 
+# What makes a sentence about sport: a score ("2-1") or one of these words. A club that is also a
+# city ("Liverpool", "Porto") is the club in such a sentence and the city elsewhere.
+_SCORE = re.compile(r"(?<![\d.,-])\d{1,2}-\d{1,2}(?![\d-])")
+_SPORT_WORDS = frozenset(
+    words(
+        "beat beats beaten beating drew draw draws drawn defeated defeat thrashed edged stunned hammered "
+        "routed league leagues cup premiership bundesliga ligue serie liga eredivisie championship tournament "
+        "match matches game fixture kickoff kick-off goal goals scored scorer striker midfielder defender "
+        "goalkeeper keeper winger forward manager coach squad season relegation relegated promoted promotion "
+        "title derby semi-final quarter-final final replay penalty penalties stoppage half-time halftime"
+    )
+)
+_LOCATIVE = frozenset({"in", "near", "outside", "across", "around", "from", "visit", "visited", "to"})
+_SENTENCE_REACH = 200  # characters read either side of a name for its sentence, at most
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    lo = max(0, start - _SENTENCE_REACH)
+    hi = min(len(text), end + _SENTENCE_REACH)
+    before = text[lo:start]
+    cut = max(before.rfind(". "), before.rfind("\n"))
+    after = text[end:hi]
+    stop = min((i for i in (after.find(". "), after.find("\n")) if i >= 0), default=len(after))
+    return before[cut + 1 :] + " " + after[:stop]
+
+
+def _sport(text: str, start: int, end: int) -> bool:
+    sentence = _sentence_around(text, start, end)
+    if _SCORE.search(sentence):
+        return True
+    return any(w.strip(",.;:()\"'“”").lower() in _SPORT_WORDS for w in sentence.split())
+
+
+def _acronym(word: str) -> bool:
+    return 2 <= len(word) <= 6 and word.isupper() and word.isalpha()
+
+
 class _Collector:
-    def __init__(self, text: str, lang: str | None) -> None:
+    def __init__(self, text: str, lang: str | None, defined: frozenset[str] = frozenset()) -> None:
         self.text = text
         self.lang = lang
+        self.defined = defined  # acronyms the text defines after an organisation's name: "(FA)"
         self.people: list[tuple[list[Tok], bool]] = []  # tokens, certain
         self.singles: list[Tok] = []  # one capitalised word, maybe a known person's surname
         self.orgs: list[list[Tok]] = []
@@ -305,27 +433,39 @@ class _Collector:
                 self.places.append((toks[0], toks[-1], plan.place))
             return
         toks = toks[plan.first : plan.last]
+        if plan.club:
+            self._club(toks)
+            return
         name = plan.whole
-        if plan.drop_first and _sentence_start(self.text, toks[0].start):
+        at_start = _sentence_start(self.text, toks[0].start)
+        if plan.drop_first and at_start:
             toks = toks[1:]  # "Rival BYD sold ...": the capital of the first word is the sentence's
             name = plan.rest
+            at_start = False
         assert name is not None  # a plan not done has its names
-        if name.org or _org_after(self.text, toks[-1].end):
-            self.orgs.append(toks)
+        if self._organisation(toks, name, at_start):
             return
         previous = _previous_word(self.text, toks[0].start)
         cue = name.titled or previous in PERSON_CUES or previous in SPEECH_VERB_WORDS
+        if name.titled and name.lead > 0:
+            self._lead(toks[: name.lead])
         if name.empty:
             return
         # after a title, a person; a leading place or demonym ("России Дмитрий Песков", "Russian Vladimir
         # Putin", "Председатель КНР Си Цзиньпин") is not part of a name
-        toks = toks[name.skip :]
+        self._person(toks[name.skip :], name, cue, at_start)
+
+    def _person(self, toks: list[Tok], name: _Name, cue: bool, at_start: bool) -> None:
         if name.place is not None and not cue:
             if name.place.kind != "demonym":
                 self.places.append((toks[0], toks[-1], name.place))
             return
         if name.single:
-            if cue or self._speaks(toks):
+            # one word is a person with a cue: a title or a word before it ("spokesman Peskov"), or a
+            # speech verb after it inside a sentence (", Kowalczyk said"). At a sentence's start "X said"
+            # is no evidence ("Witnesses said", "Insee said"): the word is a person only as the surname
+            # of a full name in the text.
+            if cue or (not at_start and self._speaks(toks)):
                 self.people.append((toks, True))
             else:
                 self.singles.append(toks[0])
@@ -333,19 +473,51 @@ class _Collector:
         if cue or name.first_name or self._speaks(toks):
             self.people.append((toks, True))
 
+    def _club(self, toks: list[Tok]) -> None:
+        """A known club that is also a city: the club in a sentence about sport ("Liverpool beat ..."),
+        unless a preposition of place comes before it; otherwise the gazetteer's hit makes it the city."""
+        if _previous_word(self.text, toks[0].start) in _LOCATIVE:
+            return
+        if _sport(self.text, toks[0].start, toks[-1].end):
+            self.orgs.append(toks)
+
+    def _organisation(self, toks: list[Tok], name: _Name, at_start: bool) -> bool:
+        """Whether the name is an organisation's, or no entity at all (kept if one): done with it."""
+        if len(toks) == 1 and _acronym(toks[0].text) and not name.org:
+            # a word in capitals: an organisation with evidence only (known, defined, an organisation noun next to it)
+            text = self.text
+            if toks[0].text in self.defined or _org_after(text, toks[-1].end) or _org_before(text, toks[0].start):
+                self.orgs.append(toks)
+            return True
+        demonym = name.place is not None and name.place.kind == "demonym"  # "the Russian company"
+        if not (name.org or (not demonym and _org_after(self.text, toks[-1].end))):
+            return False
+        if len(toks) == 1 and at_start and toks[0].text not in _KNOWN and not toks[0].text.endswith("s"):
+            return True  # "Police said ...": a common noun that starts a sentence ("Greens", "Congress" stay)
+        self.orgs.append(toks)
+        return True
+
+    def _lead(self, lead: list[Tok]) -> None:
+        """What comes before a person's title: an organisation ("UN Secretary-General Antonio Guterres")."""
+        texts = tuple([t.text for t in lead])
+        if _org_by_words(texts) or (len(texts) == 1 and texts[0] in self.defined):
+            self.orgs.append(lead)
+
     def _speaks(self, toks: list[Tok]) -> bool:
         """Whether a speech verb follows the name ("Peskov said", "Peskov a déclaré")."""
         following = _next_words(self.text, toks[-1].end)
         return (bool(following) and following[0] in SPEECH_VERB_WORDS) or " ".join(following) in SPEECH_VERB_PAIRS
 
 
-def _candidates(text: str, lang: str | None, sequences: list[list[Tok]]) -> _Collector:
-    c = _Collector(text, lang)
+def _candidates(
+    text: str, lang: str | None, sequences: list[list[Tok]], defined: frozenset[str] = frozenset()
+) -> _Collector:
+    c = _Collector(text, lang, defined)
     for toks in sequences:
         parts = _split_connectors(text, toks)
         if len(parts) > 1:
             whole = [t for p in parts for t in p]
-            if _is_org(whole, text):
+            if not _letter_group(tuple([t.text for t in parts[0]])) and _is_org(whole, text):
                 c.orgs.append(_strip_leading(whole))
                 continue
         for part in parts:
@@ -460,10 +632,74 @@ def _country_hits(text: str, lang: str | None, matches: list[re.Match[str]]) -> 
                     yield w.start(), w.end(), found
 
 
+# A dateline: a place in capitals that starts the article or a paragraph, before a comma, a bracket
+# or a dash ("ROME, Oct 3 (Agency) -", "HARARE (Agency) -", "NEW YORK -").
+_DATELINE = re.compile(r"(?:^|\n)[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})(?=[ \t]*[,(\-–—])")
+_LOWER_IN_PLACES = frozenset(
+    {"of", "the", "de", "del", "la", "le", "da", "do", "dos", "das", "al", "el", "upon", "on", "and"}
+)
+# An acronym in brackets right after a name: "the Football Association (FA)"
+_DEFINED = re.compile(r"[A-Za-z.’'-] \(([A-Z][A-Z&]{1,7})\)")
+
+
+def _title_case(name: str) -> str:
+    """A place's name as mixed case writes it: "NEW YORK" -> "New York", "RIO DE JANEIRO" -> "Rio de Janeiro"."""
+    words = name.split()
+    out = [w.lower() if i and w.lower() in _LOWER_IN_PLACES else w[:1] + w[1:].lower() for i, w in enumerate(words)]
+    return " ".join(out)
+
+
+def _datelines(text: str, lang: str | None) -> list[tuple[int, int, str, Place | None]]:
+    """The datelines' places: start, end, name, Place (None when the gazetteer has no such place)."""
+    found = []
+    for m in _DATELINE.finditer(text):
+        name = m[1].rstrip(".-'’")
+        if len(name) < 3 or not any(ch.isalpha() for ch in name):
+            continue
+        shown = _title_case(name)
+        place = _place(shown, lang)
+        if place is None:
+            after = text[m.end(1) : m.end(1) + 30].lstrip()
+            # unknown to the gazetteer: a place still when a date or an agency in brackets follows
+            dated = after[:1] == "(" or (
+                after[:1] == "," and after[1:].split()[:1] and after[1:].split()[0][:3].lower() in _MONTHS
+            )
+            if not dated:
+                continue
+        elif place.kind == "demonym":
+            continue
+        found.append((m.start(1), m.start(1) + len(name), shown, place))
+    return found
+
+
+_MONTHS = frozenset(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+
+
+def _dateline_locations(
+    datelines: list[tuple[int, int, str, Place | None]],
+    countries: dict[str, list[tuple[int, int]]],
+    locations: dict[str, Found],
+) -> None:
+    for start, end, shown, place in datelines:
+        name = shown
+        if place is not None:
+            countries.setdefault(place.code, []).append((start, end))
+            name = place.name
+        loc = locations.get(name)
+        if loc is None:
+            loc = locations[name] = Found("location", name, place=place)
+        loc.spans.append((start, end))
+
+
 def extract(text: str, lang: str | None) -> Result:
     matches = list(_SEQUENCE.finditer(text))  # runs of capitalised words, read once
+    datelines = _datelines(text, lang) if text[:1].isupper() or "\n" in text else []
+    if datelines:
+        at = {start for start, _, _, _ in datelines}
+        matches = [m for m in matches if m.start() not in at]
     sequences = [_tokens(match) for match in matches]
-    c = _candidates(text, lang, sequences)
+    defined = frozenset(m[1] for m in _DEFINED.finditer(text)) if " (" in text else frozenset()
+    c = _candidates(text, lang, sequences, defined)
     persons = _group_people(c)
     in_person = _Cover([s for p in persons for s in p.spans])
     orgs: dict[str, Found] = {}
@@ -482,10 +718,12 @@ def extract(text: str, lang: str | None) -> Result:
             org = orgs[name] = Found("organization", name)
         org.spans.append(span)
     in_org = _Cover([s for o in orgs.values() for s in o.spans])
+    clubs = {s for o in orgs.values() for s in o.spans}  # an organisation that is a place's name ("Porto")
     countries: dict[str, list[tuple[int, int]]] = {}
     locations: dict[str, Found] = {}
+    _dateline_locations(datelines, countries, locations)
     for start, end, place in _country_hits(text, lang, matches):
-        if in_person(start, end):
+        if in_person(start, end) or (start, end) in clubs:
             continue
         countries.setdefault(place.code, []).append((start, end))
         if place.kind != "demonym" and not in_org(start, end):

@@ -37,6 +37,9 @@ PERSON_CUES = frozenset(_entries("person_cues.txt"))
 # Organisation keywords (any token of a sequence) and well-known organisations.
 ORG_WORDS = frozenset(_entries("org_words.txt"))
 KNOWN_ORGS = frozenset(_entries("known_orgs.txt"))
+# Football clubs and large listed companies, from open data (data/SOURCES.md): organisations too.
+CLUBS = frozenset(_entries("clubs.txt"))
+COMPANIES = frozenset(_entries("companies.txt"))
 # Regions and continents: places without one country, never people.
 REGIONS = frozenset(_entries("regions.txt"))
 # Nouns after a name that make it an organisation ("Argumenty i Fakty newspaper").
@@ -50,5 +53,6 @@ SPEECH_VERBS = SPEECH_VERBS_EN + SPEECH_VERBS_FR + SPEECH_VERBS_RU
 SPEECH_VERB_WORDS = frozenset(v for v in SPEECH_VERBS if " " not in v)
 SPEECH_VERB_PAIRS = frozenset(v for v in SPEECH_VERBS if v.count(" ") == 1)  # "a déclaré"
 
-# Common given names (international, Latin and Cyrillic script): a capitalised pair starting with one is a person.
+# Given names (thousands, of many languages; Latin and Cyrillic script): a capitalised pair starting with one
+# is a person.
 FIRST_NAMES = frozenset(_entries("first_names.txt"))

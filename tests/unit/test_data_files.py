@@ -223,6 +223,8 @@ GAZETTEER = {
     "fr_forms.json": check_code_map,
     "place_aliases.json": check_place_aliases,
     "ambiguous_places.json": check_name_list,
+    "admin1.json": check_place_aliases,
+    "regions_extra.json": check_place_aliases,
 }
 # file -> (one word an entry, lower-case)
 LEXICON = {
@@ -239,6 +241,8 @@ LEXICON = {
     "speech_verbs_ru.txt": (True, True),
     "speech_verbs_fr.txt": (False, True),  # "a déclaré"
     "known_orgs.txt": (False, False),  # "White House", "NATO"
+    "clubs.txt": (False, False),  # "Bayer Leverkusen"
+    "companies.txt": (False, False),  # "Electronic Data Systems"
     "regions.txt": (False, False),  # "Middle East"
 }
 
