@@ -412,6 +412,19 @@ def _sport(text: str, start: int, end: int) -> bool:
     return any(w.strip(",.;:()\"'“”").lower() in _SPORT_WORDS for w in sentence.split())
 
 
+_OF = frozenset({"of", "the", "de", "la", "du", "des", "l'", "l’"})
+
+
+def _role_next_to(text: str, start: int, end: int) -> bool:
+    """An acronym before a role ("WFP country director", "CGT leader") or after one and "of"
+    ("head of the WHO", "le dirigeant de la CGT"): the person's organisation."""
+    after = _next_words(text, end)
+    if any(w in PERSON_CUES for w in after):
+        return True
+    before = [w.lower().strip(",:;\"'«“") for w in text[max(0, start - 40) : start].split()[-3:]]
+    return len(before) >= 2 and before[-1] in _OF and any(w in PERSON_CUES for w in before[:-1])
+
+
 def _acronym(word: str) -> bool:
     return 2 <= len(word) <= 6 and word.isupper() and word.isalpha()
 
@@ -425,6 +438,8 @@ class _Collector:
         self.singles: list[Tok] = []  # one capitalised word, maybe a known person's surname
         self.orgs: list[list[Tok]] = []
         self.places: list[tuple[Tok, Tok, Place]] = []  # first, last token, place
+        self.start_speakers: list[Tok] = []  # one word that starts a sentence before a speech verb
+        self.clubs: set[tuple[int, int]] = set()  # spans of clubs that are also places ("Porto")
 
     def part(self, toks: list[Tok]) -> None:
         plan = _plan_of(toks, self.lang)
@@ -463,10 +478,13 @@ class _Collector:
         if name.single:
             # one word is a person with a cue: a title or a word before it ("spokesman Peskov"), or a
             # speech verb after it inside a sentence (", Kowalczyk said"). At a sentence's start "X said"
-            # is no evidence ("Witnesses said", "Insee said"): the word is a person only as the surname
-            # of a full name in the text.
+            # is not enough ("Witnesses said", "Insee said"): the word is a person only if the text also
+            # writes it capitalised inside a sentence ("... with Mevlut Cavusoglu. Cavusoglu said"), or
+            # as the surname of a full name in the text.
             if cue or (not at_start and self._speaks(toks)):
                 self.people.append((toks, True))
+            elif at_start and self._speaks(toks):
+                self.start_speakers.append(toks[0])
             else:
                 self.singles.append(toks[0])
             return
@@ -480,13 +498,19 @@ class _Collector:
             return
         if _sport(self.text, toks[0].start, toks[-1].end):
             self.orgs.append(toks)
+            self.clubs.add((toks[0].start, toks[-1].end))
 
     def _organisation(self, toks: list[Tok], name: _Name, at_start: bool) -> bool:
         """Whether the name is an organisation's, or no entity at all (kept if one): done with it."""
         if len(toks) == 1 and _acronym(toks[0].text) and not name.org:
             # a word in capitals: an organisation with evidence only (known, defined, an organisation noun next to it)
             text = self.text
-            if toks[0].text in self.defined or _org_after(text, toks[-1].end) or _org_before(text, toks[0].start):
+            if (
+                toks[0].text in self.defined
+                or _org_after(text, toks[-1].end)
+                or _org_before(text, toks[0].start)
+                or _role_next_to(text, toks[0].start, toks[-1].end)
+            ):
                 self.orgs.append(toks)
             return True
         demonym = name.place is not None and name.place.kind == "demonym"  # "the Russian company"
@@ -500,7 +524,9 @@ class _Collector:
     def _lead(self, lead: list[Tok]) -> None:
         """What comes before a person's title: an organisation ("UN Secretary-General Antonio Guterres")."""
         texts = tuple([t.text for t in lead])
-        if _org_by_words(texts) or (len(texts) == 1 and texts[0] in self.defined):
+        if _place(" ".join(texts), self.lang) is not None:
+            return  # "New York Governor Kathy Hochul": a place, which the gazetteer gives
+        if _org_by_words(texts) or (len(texts) == 1 and (texts[0] in self.defined or _acronym(texts[0]))):
             self.orgs.append(lead)
 
     def _speaks(self, toks: list[Tok]) -> bool:
@@ -523,6 +549,26 @@ def _candidates(
         for part in parts:
             c.part(part)
     return c
+
+
+def _confirm_start_speakers(c: _Collector, sequences: list[list[Tok]]) -> None:
+    """A word that starts a sentence before a speech verb is a person if the text also writes it
+    capitalised inside a sentence; otherwise it counts only as a known person's surname."""
+    if not c.start_speakers:
+        return
+    stems = {_stem(t.text) for t in c.start_speakers}
+    at = {t.start for t in c.start_speakers}
+    inside = {
+        _stem(t.text)
+        for toks in sequences
+        for t in toks
+        if t.start not in at and _stem(t.text) in stems and not _sentence_start(c.text, t.start)
+    }
+    for tok in c.start_speakers:
+        if _stem(tok.text) in inside:
+            c.people.append(([tok], True))
+        else:
+            c.singles.append(tok)
 
 
 def _group_people(c: _Collector) -> list[Found]:
@@ -700,6 +746,7 @@ def extract(text: str, lang: str | None) -> Result:
     sequences = [_tokens(match) for match in matches]
     defined = frozenset(m[1] for m in _DEFINED.finditer(text)) if " (" in text else frozenset()
     c = _candidates(text, lang, sequences, defined)
+    _confirm_start_speakers(c, sequences)
     persons = _group_people(c)
     in_person = _Cover([s for p in persons for s in p.spans])
     orgs: dict[str, Found] = {}
@@ -718,7 +765,7 @@ def extract(text: str, lang: str | None) -> Result:
             org = orgs[name] = Found("organization", name)
         org.spans.append(span)
     in_org = _Cover([s for o in orgs.values() for s in o.spans])
-    clubs = {s for o in orgs.values() for s in o.spans}  # an organisation that is a place's name ("Porto")
+    clubs = c.clubs  # a club that is a place's name ("Porto") is no mention of its country
     countries: dict[str, list[tuple[int, int]]] = {}
     locations: dict[str, Found] = {}
     _dateline_locations(datelines, countries, locations)

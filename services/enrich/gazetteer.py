@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from services.enrich.lexicon import FIRST_NAMES, STOPWORDS, words
+from services.enrich.lexicon import FIRST_NAMES, REGIONS, STOPWORDS, words
 
 MIN_CITY_POPULATION = 1_000_000  # a city this big is in, whatever its name (unless ambiguous_places.json has it)
 MIN_TOWN_POPULATION = 100_000  # a smaller one is in if its name is no given name, common word or short word
@@ -134,6 +134,7 @@ def _ambiguous_name(name: str) -> bool:
     parts = name.split()
     return (
         name in _AMBIGUOUS
+        or name in REGIONS  # "Gulf", "Sahel": regions of no one country
         or len(name) <= 3
         or all(w.lower() in _GENERIC or w.lower() in STOPWORDS for w in parts)
         or any(ch.isdigit() for ch in name)
