@@ -557,12 +557,16 @@ def _confirm_start_speakers(c: _Collector, sequences: list[list[Tok]]) -> None:
     if not c.start_speakers:
         return
     stems = {_stem(t.text) for t in c.start_speakers}
+    heads = {t.text[:3].lower() for t in c.start_speakers}  # a cheap test first: the stems' first letters
     at = {t.start for t in c.start_speakers}
     inside = {
         _stem(t.text)
         for toks in sequences
         for t in toks
-        if t.start not in at and _stem(t.text) in stems and not _sentence_start(c.text, t.start)
+        if t.text[:3].lower() in heads
+        and t.start not in at
+        and _stem(t.text) in stems
+        and not _sentence_start(c.text, t.start)
     }
     for tok in c.start_speakers:
         if _stem(tok.text) in inside:
@@ -680,12 +684,24 @@ def _country_hits(text: str, lang: str | None, matches: list[re.Match[str]]) -> 
 
 # A dateline: a place in capitals that starts the article or a paragraph, before a comma, a bracket
 # or a dash ("ROME, Oct 3 (Agency) -", "HARARE (Agency) -", "NEW YORK -").
-_DATELINE = re.compile(r"(?:^|\n)[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})(?=[ \t]*[,(\-–—])")
+_DATELINE = re.compile(r"[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})(?=[ \t]*[,(\-–—])")
 _LOWER_IN_PLACES = frozenset(
     {"of", "the", "de", "del", "la", "le", "da", "do", "dos", "das", "al", "el", "upon", "on", "and"}
 )
 # An acronym in brackets right after a name: "the Football Association (FA)"
 _DEFINED = re.compile(r"[A-Za-z.’'-] \(([A-Z][A-Z&]{1,7})\)")
+
+
+def _line_starts(text: str) -> Iterator[re.Match[str]]:
+    """The datelines at the text's start and after its line breaks (the pattern tried there only)."""
+    at = 0
+    while at >= 0:
+        m = _DATELINE.match(text, at)
+        if m is not None:
+            yield m
+        at = text.find("\n", at)
+        if at >= 0:
+            at += 1
 
 
 def _title_case(name: str) -> str:
@@ -698,7 +714,7 @@ def _title_case(name: str) -> str:
 def _datelines(text: str, lang: str | None) -> list[tuple[int, int, str, Place | None]]:
     """The datelines' places: start, end, name, Place (None when the gazetteer has no such place)."""
     found = []
-    for m in _DATELINE.finditer(text):
+    for m in _line_starts(text):
         name = m[1].rstrip(".-'’")
         if len(name) < 3 or not any(ch.isalpha() for ch in name):
             continue
