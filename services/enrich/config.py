@@ -1,6 +1,7 @@
 from pydantic import Field
 
 from newswire.settings import ConsumerSettings
+from services.enrich import dedup
 from services.enrich.enrichers import DEFAULT_MAX_CHARS
 
 
@@ -11,7 +12,12 @@ class EnrichSettings(ConsumerSettings):
         default=10_000, ge=0, description="Recent articles each enrich process compares for near-duplicates"
     )
     dedup_threshold: float = Field(
-        default=0.8, gt=0, le=1, description="Estimated Jaccard similarity from which an article is a near-duplicate"
+        default=dedup.THRESHOLD,
+        gt=0,
+        le=1,
+        description="Estimated Jaccard similarity of word 3-shingles from which an article is a near-duplicate "
+        "(0.7: one sentence added, removed or replaced in an article of 300 words or more is flagged; distinct "
+        "articles of one topic sharing a wire footer stay below 0.35)",
     )
     enrich_max_chars: int = Field(
         default=DEFAULT_MAX_CHARS,

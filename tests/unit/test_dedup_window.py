@@ -9,7 +9,7 @@ from services.enrich import dedup
 
 def _sig(seed: int, base: np.ndarray | None = None, keep: int = 0) -> np.ndarray:
     """A random signature; with base, its first `keep` values copied from base."""
-    sig = np.random.default_rng(seed).integers(0, 2**32, size=dedup.PERMUTATIONS, dtype=np.uint64)
+    sig = np.random.default_rng(seed).integers(0, 2**32, size=dedup.BINS, dtype=np.uint64)
     if base is not None:
         sig[:keep] = base[:keep]
     return sig
@@ -24,9 +24,9 @@ def test_a_crowd_alike_in_one_band_keeps_a_check_bounded_and_still_finds_the_twi
     assert len(w._buckets[first_band]) == dedup.BUCKET_KEEP  # the crowd's bucket keeps its most recent
     w.add("original", base)
     twin = base.copy()
-    twin[-5:] += 1  # 59 of 64 values in common
+    twin[-5:] += 1  # all values but 5 in common
     found = w.nearest("twin", twin)
-    assert found is not None and found[0] == "original" and found[1] == round(59 / 64, 4)
+    assert found is not None and found[0] == "original" and found[1] == round((dedup.BINS - 5) / dedup.BINS, 4)
 
 
 def test_eviction_leaves_only_window_members_in_the_buckets() -> None:
