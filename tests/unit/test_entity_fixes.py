@@ -157,6 +157,6 @@ def test_a_hundred_kilobytes_of_capitalised_words_is_quick() -> None:
         ("\nLONDON, " * 12_000)[:100_000],
         ("Group A Witnesses Said " * 5000)[:100_000],
     ):
-        start = time.perf_counter()
+        start = time.process_time()  # processor time: the wall clock is shared with whatever else runs
         extract(text, "en")
-        assert time.perf_counter() - start < 0.8
+        assert time.process_time() - start < 0.8
