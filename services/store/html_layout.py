@@ -96,8 +96,9 @@ def parse_html(text: str) -> ParsedArticle | Rejection:
         paragraphs = paragraphs[1:]
     # A dateline block at the top of the text ("Published: March 31, 2021 11:59") is not article text;
     # when the markup declared no date, it is the date (a whole line that reads as one, never a guess).
+    # A line that names an update ("Updated: 2 April 2021") is taken out too, but never taken as the date.
     if paragraphs and (dateline := parse_date(paragraphs[0])) is not None:
-        published = published or dateline
+        published = published or (None if pubdate.names_update(paragraphs[0]) else dateline)
         paragraphs = paragraphs[1:]
     story_code, paragraphs = lift_story_code(paragraphs)
     story_code = story_code or metadata.story_code(root)

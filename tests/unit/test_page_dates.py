@@ -287,3 +287,20 @@ def test_a_page_with_only_modification_times_has_no_publication_date() -> None:
     )
     article = '<p class="updated"><time itemprop="dateModified" datetime="2021-04-02T10:00:00Z">2 April</time></p>'
     assert _article(_page(head, article)).published_iso is None
+
+
+@pytest.mark.parametrize(
+    "line", ["Updated: 2 April 2021 10:00", "Actualizado: 2 de abril de 2021", "Mis à jour le 2 avril 2021"]
+)
+def test_a_first_line_that_names_an_update_is_neither_the_date_nor_the_text(line: str) -> None:
+    """A page with no date in its markup whose text opens with its update time: the line is taken out of
+    the body as a dateline is, and the article has no publication date rather than the update's."""
+    article = _article(_page("", f"<p>{line}</p>"))
+    assert article.published_iso is None
+    assert not article.body.startswith(line)
+
+
+def test_a_first_line_that_is_the_publication_date_is_still_the_date() -> None:
+    article = _article(_page("", "<p>Published: 1 April 2021</p>"))
+    assert article.published_iso is not None and article.published_iso.startswith("2021-04-01")
+    assert "Published" not in article.body

@@ -122,7 +122,8 @@ def _under_update(el: etree._Element) -> bool:
     return False
 
 
-def _names_update(text: str) -> bool:
+def names_update(text: str) -> bool:
+    """Whether the text names an update or a modification ("Updated", "Actualizado", "Mis à jour")."""
     low = text.lower()
     return any(word in low for word in _UPDATE_WORDS)
 
@@ -132,7 +133,7 @@ def _worded_as_update(el: etree._Element) -> bool:
     "Actualizado: <time>")."""
     previous, parent = el.getprevious(), el.getparent()
     before = previous.tail if previous is not None else parent.text if parent is not None else None
-    return _names_update((before or "")[-_WORDS_BEFORE:]) or _names_update((el.text or "")[:_WORDS_BEFORE])
+    return names_update((before or "")[-_WORDS_BEFORE:]) or names_update((el.text or "")[:_WORDS_BEFORE])
 
 
 def dateline_times(root: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
@@ -187,5 +188,5 @@ def _published_datelines(root: lxml_html.HtmlElement, sizes: TextSizes) -> Itera
     for el in dateline_blocks(root, sizes):
         if _marks_update(el) or _under_update(el):
             continue
-        if not _names_update(text := one_line(el.text_content())):
+        if not names_update(text := one_line(el.text_content())):
             yield text
