@@ -8,18 +8,24 @@ What the page declares about itself is read from its markup, in this order:
 - headline: og:title, twitter:title, the article's h1 (an h1 in <article>/<main> before a
   site-logo h1 in the page header), the JSON-LD article's headline (an object of one of the
   types of services.store.schema_org), then <title>. A site
-  name is cut from og:title and <title> when the page names its site (og:site_name,
-  application-name) and appends or prepends it; a <title> of " | "-separated parts keeps its
-  longest part ("Headline | Section | Site"). " - " is cut only next to the declared
-  site name: too many headlines hold a dash of their own.
+  name is cut from og:title, twitter:title, the JSON-LD headline and <title> when the page names
+  its site (og:site_name, application-name, the JSON-LD publisher's or WebSite's name, or the part
+  <title> adds to another declared headline) and appends or prepends it after a separator (or
+  prepends it with ": "), compared without case or accents, with a trailing date part; never when
+  less than 3 words and 15 characters would be left. A <title> of " | "-separated parts keeps its
+  longest part that is not a date ("Headline | Section | Site"). " - " is cut only next to a
+  site name: too many headlines hold a dash of their own (services.store.html.metadata).
 - publication date and time: article:published_time, og:published_time, itemprop=datePublished,
   the pubdate/publishdate/date/DC.date.issued/parsely-pub-date/sailthru.date metas,
-  <time pubdate datetime>, the JSON-LD datePublished, the article's dateline <time datetime>
+  <time pubdate datetime>, the JSON-LD datePublished (JSON-LD read leniently: control characters
+  in strings, comments, CDATA, a trailing ";"), the article's dateline <time datetime>
   (in <article>/<main>, outside its text, not marked as an update), a short block of the article
   marked as its date (class or id with date, publish, meta or byline) whose whole text reads as a
   date; the first that services.store.dates reads wins, offset kept as written. Then a dateline
   block opening the extracted text ("Published: March 31, 2021 11:59") when it reads whole as a
-  date (it is dropped from the body either way). Nothing else (no URL, no date inside a sentence): no date is None.
+  date, and does not name an update (it is dropped from the body either way). A modification time
+  (dateModified, modified and updated metas, a time or block worded as an update) is never the
+  date, even with no other. Nothing else (no URL, no date inside a sentence): no date is None.
 - language: <html lang>, og:locale, content-language; two-letter ISO 639-1 or None.
 - url: og:url, then <link rel=canonical>.
 The body is trafilatura's main text, after pruning navigation, site headers and footers,
