@@ -1,0 +1,463 @@
+"""A compact statistical entity tagger: a greedy left-to-right BIO tagger whose scores come from an
+averaged perceptron over hand-written features (the classic "200-line tagger" design).
+
+    from services.enrich import tagger
+    tagger.load()                         # once, before fork (warm_up may call it); tag() loads lazily
+    tagger.tag("Olaf Scholz met Emmanuel Macron in Paris.")
+    # [(0, 11, "PER"), (16, 31, "PER"), (35, 40, "LOC")]
+
+Spans are (start, end, type) character offsets into the text, the types PER, ORG and LOC (the model
+also learns MISC, so as to tell such names apart, and drops it). The work is linear in the text:
+one pass of the tokenizer, one of the lexicon look-ups (at most MAX_LOOKUP tokens ahead of each
+capitalised token), one greedy pass of the tagger; pure Python.
+
+The features of a token: its lower-cased form, its shape ("Xxx", "XX", "dd"), its prefixes and
+suffixes of one to three characters, whether it is title-cased, upper-case or has a digit, the words
+and shapes around it, the two previous tags, whether it opens a sentence, and its membership of
+newswire's own lists (services/enrich/lexicon.py: first names, titles, organisation words, known
+organisations; services/enrich/gazetteer.py: place names). The model file is trained by
+newswire_tools/ner/train.py from the data newswire_tools/ner/data.py converts (sources and licences
+in newswire_tools/ner/SOURCES.md). It is not wired into entities.extract(): it is measured apart
+(newswire_tools/ner/evaluate.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+# Staged beside its training scripts, not in data/: tests/unit/test_data_files.py checks that data/ holds only the
+# files it validates. The change that wires the tagger into the enrichment moves it there (and lists it).
+MODEL_FILE = Path(__file__).resolve().parents[2] / "newswire_tools" / "ner" / "ner_model.json.gz"
+TYPES = ("PER", "ORG", "LOC")
+MAX_LOOKUP = 4  # tokens in a multi-word list entry ("Bank of New York")
+CACHE_WORDS = 50_000  # words whose own features' weights are kept summed
+
+Span = tuple[int, int, str]
+
+# A token: an initialism ("U.S."), a title with its full stop ("Dr."), a word (with inner hyphens,
+# apostrophes and ampersands: "Jean-Marie", "O'Brien", "AT&T"), a possessive, or any other character.
+_TOKEN = re.compile(
+    r"(?:[A-Za-z]\.){2,}"
+    r"|(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Col|Lt|Sgt|Rev|Prof|Gov|Sen|Rep|Mt|Ft|Inc|Corp|Ltd|Co|No)\.(?=\s)"
+    r"|\w+(?:[-&'’]\w+)*(?<!['’]s)"
+    r"|['’]s\b"
+    r"|\S"
+)
+_SENTENCE_END = frozenset({".", "!", "?"})
+# Lower-case words that may stand inside a name ("Bank of England", "Banco do Brasil", "bin Laden"); any
+# other lower-case word, and any token that is neither a letter nor a digit first (punctuation, quotes,
+# a possessive "'s") but "&", is outside every name: the tagger gives it O without scoring it (most of a
+# text's tokens: it is what keeps the tagging fast).
+JOINERS = frozenset(
+    [
+        "of",
+        "the",
+        "and",
+        "de",
+        "do",
+        "da",
+        "du",
+        "des",
+        "del",
+        "della",
+        "di",
+        "dos",
+        "la",
+        "le",
+        "el",
+        "al",
+        "bin",
+        "ibn",
+        "von",
+        "van",
+        "der",
+        "den",
+        "y",
+        "on",
+        "upon",
+        "at",
+        "in",
+        "for",
+    ]
+)
+
+
+def candidate(word: str) -> bool:
+    """Whether the token may be part of a name (else it is tagged O unscored)."""
+    first = word[:1]
+    if first.islower():
+        return word in JOINERS
+    return first.isalnum() or word == "&"
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each token of the text."""
+    return [m.span() for m in _TOKEN.finditer(text)]
+
+
+_SHAPES: dict[str, str] = {}
+
+
+def shape(word: str) -> str:
+    """Upper case X, lower case x, digits d, other characters kept; runs cut at two ("Xxx", "dd")."""
+    found = _SHAPES.get(word)
+    if found is not None:
+        return found
+    if len(_SHAPES) >= CACHE_WORDS:
+        _SHAPES.clear()
+    found = _SHAPES[word] = _shape(word)
+    return found
+
+
+def _shape(word: str) -> str:
+    out: list[str] = []
+    last = ""
+    run = 0
+    for ch in word:
+        c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch
+        if c == last:
+            run += 1
+            if run > 2:
+                continue
+        else:
+            last, run = c, 1
+        out.append(c)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Lists:
+    """What the features look up: newswire's own name lists."""
+
+    first_names: frozenset[str]  # lower-case
+    titles: frozenset[str]  # lower-case
+    org_words: frozenset[str]  # lower-case
+    known_orgs: frozenset[str]  # as written ("White House")
+    places: dict[str, str]  # as written -> kind ("city", "country", "region", "demonym")
+
+    @classmethod
+    def newswire(cls) -> Lists:
+        from services.enrich import gazetteer, lexicon
+
+        return cls(
+            first_names=lexicon.FIRST_NAMES,
+            titles=frozenset(t.rstrip(".") for t in lexicon.TITLES),
+            org_words=lexicon.ORG_WORDS,
+            known_orgs=lexicon.KNOWN_ORGS | lexicon.COMPANIES | lexicon.CLUBS,
+            places={name: p.kind for name, p in gazetteer.english().items()},
+        )
+
+
+def _spans_in(words: Sequence[str], table: dict[str, str] | frozenset[str]) -> list[str]:
+    """Per token: "B:kind", "I:kind" where a list entry of up to MAX_LOOKUP tokens covers it, or ""."""
+    marks = [""] * len(words)
+    i = 0
+    n = len(words)
+    while i < n:
+        hit = 0
+        kind = ""
+        if words[i][:1].isupper():
+            for length in range(min(MAX_LOOKUP, n - i), 0, -1):
+                key = " ".join(words[i : i + length])
+                if key in table:
+                    hit = length
+                    kind = table[key] if isinstance(table, dict) else "x"
+                    break
+                # "St. Louis" and "U.S." are written with their stops; a name may also come without a space
+                # before a comma, which the tokens already split.
+        if hit:
+            marks[i] = "B:" + kind
+            for k in range(i + 1, i + hit):
+                marks[k] = "I:" + kind
+            i += hit
+        else:
+            i += 1
+    return marks
+
+
+def word_features(word: str, lists: Lists) -> list[str]:
+    """The features of a token that depend on its own form alone (the tagger caches their weights per word)."""
+    lw = word.lower()
+    feats = [
+        "b",
+        "w=" + lw,
+        "s=" + shape(word),
+        "p1=" + lw[:1],
+        "p2=" + lw[:2],
+        "p3=" + lw[:3],
+        "x1=" + lw[-1:],
+        "x2=" + lw[-2:],
+        "x3=" + lw[-3:],
+    ]
+    if word.istitle():
+        feats.append("title")
+    if word.isupper():
+        feats.append("upper")
+    if any(ch.isdigit() for ch in word):
+        feats.append("digit")
+    if lw in lists.first_names:
+        feats.append("first")
+    if lw.rstrip(".") in lists.titles:
+        feats.append("ttl")
+    if lw in lists.org_words:
+        feats.append("orgw")
+    return feats
+
+
+def context_features(words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[list[str] | None]:
+    """The features of each candidate token that depend on the tokens around it (not on the tags); None
+    for a token that is no candidate."""
+    n = len(words)
+    lower = [w.lower() for w in words]
+    shapes = [shape(w) for w in words]
+    places = _spans_in(words, lists.places)
+    orgs = _spans_in(words, lists.known_orgs)
+    first_names, titles, org_words = lists.first_names, lists.titles, lists.org_words
+    out: list[list[str] | None] = []
+    for i in range(n):
+        if not candidate(words[i]):
+            out.append(None)
+            continue
+        prev = lower[i - 1] if i else "<s>"
+        prev_shape = shapes[i - 1] if i else "<s>"
+        nxt = lower[i + 1] if i + 1 < n else "</s>"
+        next_shape = shapes[i + 1] if i + 1 < n else "</s>"
+        sh = shapes[i]
+        start = starts[i]
+        feats = [
+            "-w=" + prev,
+            "-s=" + prev_shape,
+            "+w=" + nxt,
+            "+s=" + next_shape,
+            "--w=" + (lower[i - 2] if i > 1 else "<s>"),
+            "++w=" + (lower[i + 2] if i + 2 < n else "</s>"),
+            "-s+s=" + prev_shape + "|" + sh + "|" + next_shape,
+            "-w,s=" + prev + "|" + sh,
+            "+w,s=" + nxt + "|" + sh,
+            ("st=1" if start else "st=0") + sh,
+        ]
+        if start and sh[:1] == "X":
+            feats.append("st,w=" + lower[i])
+        if i and prev in first_names and words[i - 1][:1].isupper():
+            feats.append("-first")
+        if i and prev.rstrip(".") in titles:
+            feats.append("-ttl")
+        if nxt in org_words:
+            feats.append("+orgw")
+        if places[i]:
+            feats.append("gaz=" + places[i])
+        if i + 1 < n and places[i + 1]:
+            feats.append("+gaz=" + places[i + 1][:1])
+        if orgs[i]:
+            feats.append("org=" + orgs[i][:1])
+        out.append(feats)
+    return out
+
+
+def token_features(words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[list[str] | None]:
+    """Every feature of each candidate token that does not depend on the tags (those are added while
+    tagging); None for a token that is no candidate."""
+    return [
+        None if ctx is None else word_features(w, lists) + ctx
+        for w, ctx in zip(words, context_features(words, starts, lists), strict=True)
+    ]
+
+
+def sentence_starts(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """Whether each token opens a sentence: the first, one after . ! ?, or one after a line break."""
+    out = []
+    for k, (s, _) in enumerate(spans):
+        if k == 0:
+            out.append(True)
+            continue
+        ps, pe = spans[k - 1]
+        out.append(text[ps:pe] in _SENTENCE_END or "\n" in text[pe:s])
+    return out
+
+
+def words_starts(words: Sequence[str]) -> list[bool]:
+    """Sentence starts of an already tokenised sentence (training data): its first token and any after . ! ?"""
+    return [i == 0 or words[i - 1] in _SENTENCE_END for i in range(len(words))]
+
+
+def tag_features(feats: list[str], prev: str, prev2: str, word: str) -> list[str]:
+    return [*feats, "t-1=" + prev, "t-2=" + prev2 + "|" + prev, "t-1,w=" + prev + "|" + word]
+
+
+def allowed(tag: str, prev: str) -> bool:
+    """BIO: an I- tag only continues a B- or I- of its type."""
+    return not tag.startswith("I-") or (prev != "O" and prev[2:] == tag[2:])
+
+
+class Model:
+    """Class names and, per feature, one weight per class."""
+
+    def __init__(self, classes: Sequence[str], weights: dict[str, list[float]]) -> None:
+        self.classes = list(classes)
+        self.weights = weights
+        # per previous tag: the classes the BIO constraint allows after it
+        self._allowed = {
+            prev: [k for k, c in enumerate(self.classes) if allowed(c, prev)] for prev in [*self.classes, "<s>"]
+        }
+        self._o = self.classes.index("O")
+        self._cache: dict[str, int] = {}
+        self._pack: dict[str, int] | None = None
+
+    def best(self, feats: Sequence[str], prev: str) -> int:
+        """The best class the BIO constraint allows after `prev`, given these features (as in training)."""
+        vectors = [v for v in map(self.weights.get, feats) if v is not None]
+        if not vectors:
+            return self._o
+        scores = list(map(sum, zip(*vectors, strict=True)))
+        return max(self._allowed[prev], key=scores.__getitem__)
+
+    # At run time each feature's weights are packed into one integer, a field of _FIELD bits a class, each
+    # weight in thousandths plus _BIAS (never negative), so that summing the features' integers sums every
+    # class's score at once; every field of a sum carries the same multiple of _BIAS, so comparing the
+    # fields compares the scores.
+
+    def _packed(self) -> dict[str, int]:
+        if self._pack is None:
+            self._pack = {f: _pack(w) for f, w in self.weights.items()}
+        return self._pack
+
+    def prepare(self) -> None:
+        """Build the packed weights now (before fork), not on the first call."""
+        self._packed()
+
+    def _word(self, word: str, lists: Lists) -> int:
+        """The packed sum of a word's own features' weights, cached (emptied past CACHE_WORDS words)."""
+        vec = self._cache.get(word)
+        if vec is None:
+            packed = self._packed()
+            vec = sum(packed.get(f, 0) for f in word_features(word, lists))
+            if len(self._cache) >= CACHE_WORDS:
+                self._cache.clear()
+            self._cache[word] = vec
+        return vec
+
+    def tag_words(self, words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[str]:
+        tags: list[str] = []
+        classes = self.classes
+        get = self._packed().get
+        allowed_after = self._allowed
+        shifts = [k * _FIELD for k in range(len(classes))]
+        zeros = repeat(0)
+        prev, prev2 = "<s>", "<s>"
+        for i, ctx in enumerate(context_features(words, starts, lists)):
+            if ctx is None:
+                tags.append("O")
+                prev2, prev = prev, "O"
+                continue
+            word = words[i]
+            total = (
+                sum(map(get, ctx, zeros))
+                + get("t-1=" + prev, 0)
+                + get("t-2=" + prev2 + "|" + prev, 0)
+                + get("t-1,w=" + prev + "|" + word.lower(), 0)
+                + self._word(word, lists)
+            )
+            scores = [(total >> shift) & _MASK for shift in shifts]
+            best = max(allowed_after[prev], key=scores.__getitem__)
+            guess = classes[best]
+            tags.append(guess)
+            prev2, prev = prev, guess
+        return tags
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": "newswire-ner-1", "classes": self.classes, "weights": self.weights}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Model:
+        if data.get("format") != "newswire-ner-1":
+            raise ValueError(f"not a newswire tagger model: {data.get('format')!r}")
+        return cls(data["classes"], data["weights"])
+
+    def save(self, path: Path) -> None:
+        raw = json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+
+    @classmethod
+    def read(cls, path: Path) -> Model:
+        return cls.from_json(json.loads(gzip.decompress(path.read_bytes())))
+
+
+_FIELD = 48
+_MASK = (1 << _FIELD) - 1
+_BIAS = 1 << 32
+
+
+def _pack(weights: Sequence[float]) -> int:
+    packed = 0
+    for k, w in enumerate(weights):
+        packed |= (round(w * 1000) + _BIAS) << (k * _FIELD)
+    return packed
+
+
+def spans_of(tags: Sequence[str], words: Sequence[str], titles: frozenset[str] = frozenset()) -> list[Span]:
+    """BIO tags over tokens -> (first token, last token + 1, type) of each PER, ORG or LOC name, without
+    a joiner at either end ("the", "of") nor, for a person, a leading title ("President")."""
+    out: list[Span] = []
+    n = len(tags)
+    i = 0
+    while i < n:
+        tag = tags[i]
+        if tag == "O":
+            i += 1
+            continue
+        typ = tag[2:]
+        j = i + 1
+        while j < n and tags[j] == "I-" + typ:
+            j += 1
+        lo, hi = i, j
+        while lo < hi and (words[lo] in JOINERS or (typ == "PER" and words[lo].lower().rstrip(".") in titles)):
+            lo += 1
+        while hi > lo and words[hi - 1] in JOINERS:
+            hi -= 1
+        if lo < hi and typ in TYPES:
+            out.append((lo, hi, typ))
+        i = j
+    return out
+
+
+class Tagger:
+    def __init__(self, model: Model, lists: Lists) -> None:
+        self.model = model
+        self.lists = lists
+
+    def tag(self, text: str) -> list[Span]:
+        spans = tokenize(text)
+        if not spans:
+            return []
+        words = [text[s:e] for s, e in spans]
+        tags = self.model.tag_words(words, sentence_starts(text, spans), self.lists)
+        return [(spans[lo][0], spans[hi - 1][1], typ) for lo, hi, typ in spans_of(tags, words, self.lists.titles)]
+
+
+_lock = threading.Lock()
+_default: Tagger | None = None
+
+
+def load(path: Path | None = None) -> Tagger:
+    """The tagger of the shipped model (read once, then kept), or of the model file given (read each call)."""
+    global _default  # noqa: PLW0603 - the shipped model, read once a process (before fork when warm_up asks)
+    if path is not None:
+        return Tagger(Model.read(path), Lists.newswire())
+    with _lock:
+        if _default is None:
+            _default = Tagger(Model.read(MODEL_FILE), Lists.newswire())
+            _default.model.prepare()
+        return _default
+
+
+def tag(text: str) -> list[Span]:
+    """(start, end, type) of the PER, ORG and LOC names the shipped model finds in the text."""
+    return load().tag(text)
