@@ -310,9 +310,12 @@ class Model:
         self._o = self.classes.index("O")
         self._cache: dict[str, int] = {}
         self._pack: dict[str, int] | None = None
+        self._run_time_only = False
 
     def best(self, feats: Sequence[str], prev: str) -> int:
         """The best class the BIO constraint allows after `prev`, given these features (as in training)."""
+        if self._run_time_only:
+            raise RuntimeError("this model was read for tagging alone: read it without run_time_only")
         vectors = [v for v in map(self.weights.get, feats) if v is not None]
         if not vectors:
             return self._o
@@ -386,8 +389,15 @@ class Model:
         path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
     @classmethod
-    def read(cls, path: Path) -> Model:
-        return cls.from_json(json.loads(gzip.decompress(path.read_bytes())))
+    def read(cls, path: Path, *, run_time_only: bool = False) -> Model:
+        """The model of a file; with run_time_only, its packed weights alone (a third of the memory), which
+        tag_words needs and best() (training) cannot use."""
+        model = cls.from_json(json.loads(gzip.decompress(path.read_bytes())))
+        if run_time_only:
+            model.prepare()
+            model.weights = {}
+            model._run_time_only = True
+        return model
 
 
 _FIELD = 48
@@ -428,7 +438,26 @@ def spans_of(tags: Sequence[str], words: Sequence[str], titles: frozenset[str] =
     return out
 
 
+_AFTER_THE = frozenset({"of", "and", "for", "on", "in", "at"})  # "Daughters of the American Revolution"
+
+
+def split_at_the(tags: list[str], words: Sequence[str]) -> None:
+    """A "the" inside a name that no "of" (or "and", "for"...) leads in ends it, and what follows is a
+    new name of the same type ("U.S. the President" is no name; "Bank of the West" is one)."""
+    for i in range(1, len(tags) - 1):
+        if words[i] == "the" and tags[i].startswith("I-") and words[i - 1].lower() not in _AFTER_THE:
+            tags[i] = "O"
+            if tags[i + 1].startswith("I-"):
+                tags[i + 1] = "B-" + tags[i + 1][2:]
+
+
 class Tagger:
+    """The model and the lists its features read, and what is done after the tagging:
+
+    - a "the" inside a name splits it (split_at_the);
+    - a place that is a nationality ("Russian", "Afghans": gazetteer kind "demonym") is no place.
+    """
+
     def __init__(self, model: Model, lists: Lists) -> None:
         self.model = model
         self.lists = lists
@@ -439,7 +468,18 @@ class Tagger:
             return []
         words = [text[s:e] for s, e in spans]
         tags = self.model.tag_words(words, sentence_starts(text, spans), self.lists)
-        return [(spans[lo][0], spans[hi - 1][1], typ) for lo, hi, typ in spans_of(tags, words, self.lists.titles)]
+        split_at_the(tags, words)
+        found: list[Span] = []
+        places = self.lists.places
+        for lo, hi, typ in spans_of(tags, words, self.lists.titles):
+            start, end = spans[lo][0], spans[hi - 1][1]
+            if typ == "LOC" and hi - lo == 1:
+                word = words[lo]
+                kind = places.get(word) or (places.get(word[:-1]) if word.endswith("s") else None)
+                if kind == "demonym":
+                    continue
+            found.append((start, end, typ))
+        return found
 
 
 _lock = threading.Lock()
@@ -453,8 +493,7 @@ def load(path: Path | None = None) -> Tagger:
         return Tagger(Model.read(path), Lists.newswire())
     with _lock:
         if _default is None:
-            _default = Tagger(Model.read(MODEL_FILE), Lists.newswire())
-            _default.model.prepare()
+            _default = Tagger(Model.read(MODEL_FILE, run_time_only=True), Lists.newswire())
         return _default
 
 

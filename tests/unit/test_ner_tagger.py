@@ -180,3 +180,20 @@ def test_the_shipped_model_loads_and_tags_a_sentence() -> None:
     assert ("Washington", "LOC") in found
     assert ("General Motors", "ORG") in found
     assert tagger.load() is tagger.load()  # read once
+
+
+def test_a_the_that_no_of_leads_in_ends_a_name() -> None:
+    words = ["U.S.", "the", "President", "and", "Bank", "of", "the", "West"]
+    tags = ["B-LOC", "I-LOC", "I-LOC", "O", "B-ORG", "I-ORG", "I-ORG", "I-ORG"]
+    tagger.split_at_the(tags, words)
+    assert tags == ["B-LOC", "O", "B-LOC", "O", "B-ORG", "I-ORG", "I-ORG", "I-ORG"]
+
+
+def test_a_model_read_for_tagging_alone_tags_as_the_full_one(tiny: tagger.Tagger, tmp_path: Path) -> None:
+    path = tmp_path / "model.json.gz"
+    tiny.model.save(path)
+    lean = tagger.Tagger(tagger.Model.read(path, run_time_only=True), LISTS)
+    text = " ".join(t for t, _ in SENTENCES)
+    assert lean.tag(text) == tiny.tag(text)
+    with pytest.raises(RuntimeError):
+        lean.model.best(["b"], "O")
