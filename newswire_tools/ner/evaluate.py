@@ -1,4 +1,4 @@
-"""The statistical tagger (services/enrich/tagger.py) on the entities development set, scored as
+"""The statistical tagger (newswire_tools/ner/tagger.py) on the entities development set, scored as
 newswire_tools/entity_eval.py scores newswire (its functions, unchanged), beside the rules alone and a
 merge of the two.
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newswire_tools import entity_eval
-from services.enrich import tagger
+from newswire_tools.ner import tagger
 
 
 def rule_spans(result: object) -> list[tuple[int, int]]:

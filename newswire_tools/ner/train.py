@@ -1,4 +1,4 @@
-"""Train services/enrich/tagger.py's model: an averaged perceptron, greedy left to right.
+"""Train newswire_tools/ner/tagger.py's model: an averaged perceptron, greedy left to right.
 
     python -m newswire_tools.ner.train train.jsonl [-o MODEL] [--epochs 8] [--min-weight 0.01]
         [--exclude-source btc] [--seed 1]
@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from services.enrich.tagger import MODEL_FILE, Lists, Model, tag_features, token_features, words_starts
+from newswire_tools.ner.tagger import MODEL_FILE, Lists, Model, tag_features, token_features, words_starts
 
 Sentence = tuple[list[str], list[str]]
 

@@ -1,4 +1,4 @@
-"""The statistical entity tagger (services/enrich/tagger.py), its training (newswire_tools/ner/train.py)
+"""The statistical entity tagger (newswire_tools/ner/tagger.py), its training (newswire_tools/ner/train.py)
 and the conversion of its training data (newswire_tools/ner/data.py).
 
 A tiny model is trained here from sentences written for these tests, so that the tests do not depend
@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire_tools.ner import data, train
-from services.enrich import tagger
+from newswire_tools.ner import data, tagger, train
 
 LISTS = tagger.Lists(
     first_names=frozenset({"maria", "peter", "anna"}),

@@ -1,7 +1,7 @@
 """A compact statistical entity tagger: a greedy left-to-right BIO tagger whose scores come from an
 averaged perceptron over hand-written features (the classic "200-line tagger" design).
 
-    from services.enrich import tagger
+    from newswire_tools.ner import tagger
     tagger.load()                         # once, before fork (warm_up may call it); tag() loads lazily
     tagger.tag("Olaf Scholz met Emmanuel Macron in Paris.")
     # [(0, 11, "PER"), (16, 31, "PER"), (35, 40, "LOC")]
@@ -17,8 +17,9 @@ and shapes around it, the two previous tags, whether it opens a sentence, and it
 newswire's own lists (services/enrich/lexicon.py: first names, titles, organisation words, known
 organisations; services/enrich/gazetteer.py: place names). The model file is trained by
 newswire_tools/ner/train.py from the data newswire_tools/ner/data.py converts (sources and licences
-in newswire_tools/ner/SOURCES.md). It is not wired into entities.extract(): it is measured apart
-(newswire_tools/ner/evaluate.py).
+in newswire_tools/ner/SOURCES.md). It lives here, beside its training, until it is wired into
+entities.extract() (then it moves to services/enrich, its model to services/enrich/data); until then
+it is measured apart (newswire_tools/ner/evaluate.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 
 # Staged beside its training scripts, not in data/: tests/unit/test_data_files.py checks that data/ holds only the
 # files it validates. The change that wires the tagger into the enrichment moves it there (and lists it).
-MODEL_FILE = Path(__file__).resolve().parents[2] / "newswire_tools" / "ner" / "ner_model.json.gz"
+MODEL_FILE = Path(__file__).resolve().parent / "ner_model.json.gz"
 TYPES = ("PER", "ORG", "LOC")
 MAX_LOOKUP = 4  # tokens in a multi-word list entry ("Bank of New York")
 CACHE_WORDS = 50_000  # words whose own features' weights are kept summed
