@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newswire_tools import entity_eval
-from newswire_tools.ner import tagger
+from services.enrich import tagger
 
 
 def rule_spans(result: object) -> list[tuple[int, int]]:

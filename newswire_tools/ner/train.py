@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from newswire_tools.ner.tagger import MODEL_FILE, Lists, Model, tag_features, token_features, words_starts
+from services.enrich.tagger import MODEL_FILE, Lists, Model, tag_features, token_features, words_starts
 
 Sentence = tuple[list[str], list[str]]
 

@@ -28,7 +28,7 @@ from newswire.contracts import (
     Tone,
 )
 from services.enrich import counts as counting
-from services.enrich import dedup, entities, keywords, mentions, quotes, registry, tone
+from services.enrich import dedup, entities, keywords, mentions, quotes, registry, tagger, tone
 from services.enrich.counts import counts
 from services.enrich.registry import Doc, register
 
@@ -48,7 +48,9 @@ __all__ = [
 # 0.4.0: entities with regions, clubs, companies and thousands more given names; quote speakers for
 # titles, organisations, pronouns and German/Spanish; near-duplicates by 256-bin MinHash (signatures
 # of 0.3.0 are not compared with them).
-ENRICHER_VERSION = "0.4.0"
+# 0.5.0: English entities also from a statistical tagger (services/enrich/tagger.py) merged with the
+# rules; facilities, regions, East Asian names, "<person> of the <party>", currency prefixes.
+ENRICHER_VERSION = "0.5.0"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 400
@@ -277,6 +279,7 @@ def warm_up() -> None:
     gazetteer.english()
     gazetteer.country_names()
     gazetteer.name_starts()
+    tagger.load()  # the entity tagger's model, read before the workers fork (they share it)
     tone._analyzer()
     counting.warm_up()
     enrich("Warm up", "Models load once, before the first batch.")

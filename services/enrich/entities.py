@@ -1,25 +1,28 @@
-"""People, organisations, places and countries from capitalised sequences, curated cues and a gazetteer.
+"""People, organisations, places and countries from capitalised sequences, curated cues, a gazetteer
+and, for English, a statistical tagger.
 
-No statistical model: candidates are runs of capitalised words; titles ("President", "spokesman"),
-given names, speech verbs and organisation keywords decide what each is; a surname alone is the
-person whose full name appears in the same text; place names and demonyms map to ISO 3166 codes
-through the gazetteer, except inside a person's name ("Vladimir" in "Vladimir Putin").
-Offsets are character offsets into the body.
+The rules: candidates are runs of capitalised words; titles ("President", "spokesman"), given names,
+speech verbs, organisation and facility keywords decide what each is; a surname alone is the person
+whose full name appears in the same text; place names and demonyms map to ISO 3166 codes through the
+gazetteer, except inside a person's name ("Vladimir" in "Vladimir Putin"). In English text the
+tagger's names (services/enrich/tagger.py, an averaged perceptron) are added where the rules found
+nothing (_add_tagged). Offsets are character offsets into the body.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, pairwise
 
-from services.enrich import gazetteer
+from services.enrich import gazetteer, tagger
 from services.enrich.gazetteer import Place
 from services.enrich.lexicon import (
     CLUBS,
     COMPANIES,
+    FACILITY_WORDS,
     FIRST_NAMES,
     KNOWN_ORGS,
     NOT_NAMES,
@@ -250,6 +253,12 @@ def _org_by_words(texts: tuple[str, ...]) -> bool:
     return any(t.lower() in ORG_WORDS for t in texts)
 
 
+# Organisation words that name one body by themselves ("Congress", "the Duma")
+_BODIES = frozenset(
+    words("congress parliament senate duma knesset bundestag bundesrat sejm rada riksdag storting folketing majlis")
+)
+
+
 def _org_after(text: str, end: int) -> bool:
     """Whether the word after a name makes it an organisation ("Argumenty i Fakty newspaper")."""
     nxt = _next_words(text, end, 1)
@@ -313,12 +322,33 @@ class _Plan:
     whole: _Name | None  # the stripped words as a name
     rest: _Name | None  # the stripped words but the first, as a name (when drop_first)
     club: bool = False  # a known club (or company) that is also a city or region: which one, the context says
+    region: bool = False  # a region of no one country ("North America", "Middle East"): a location, no country
 
 
 def _title(word: str) -> bool:
     """A title word, or a hyphenated one ending in one ("Secretary-General", "Vice-President")."""
     low = word.lower()
     return low in TITLES or ("-" in low and low.rsplit("-", 1)[1] in TITLES)
+
+
+# A romanised East Asian name: a one-syllable family name, then a given name of two syllables joined by
+# a hyphen ("Park Joo-ho", "Wu Chi-wai", "Kim Jong-un", "Leung Kwok-hung"); the pattern is the evidence,
+# as a known given name is elsewhere.
+_HYPHENATED_GIVEN = re.compile(r"[A-Z][a-z]{1,5}-[a-z]{1,5}")
+_FAMILY_SYLLABLE = re.compile(r"[A-Z][a-z]{1,5}")
+
+
+def _hyphenated_given(name: tuple[str, ...]) -> bool:
+    """A family name and a hyphenated given name ("Wu Chi-wai"), or the reverse order ("Chi-wai Wu")."""
+    if len(name) != 2:
+        return False
+    a, b = name
+    if a.lower() in STOPWORDS or b.lower() in STOPWORDS:
+        return False
+    return bool(
+        (_FAMILY_SYLLABLE.fullmatch(a) and _HYPHENATED_GIVEN.fullmatch(b))
+        or (_HYPHENATED_GIVEN.fullmatch(a) and _FAMILY_SYLLABLE.fullmatch(b))
+    )
 
 
 def _name(texts: tuple[str, ...], lang: str | None) -> _Name:
@@ -336,13 +366,14 @@ def _name(texts: tuple[str, ...], lang: str | None) -> _Name:
         first += 1
     name = rest[first:]
     place = _place(" ".join(name), lang)
-    return _Name(org, bool(titled), lead, skip + first, False, place, name[0].lower() in FIRST_NAMES, len(name) == 1)
+    given = name[0].lower() in FIRST_NAMES or _hyphenated_given(name)
+    return _Name(org, bool(titled), lead, skip + first, False, place, given, len(name) == 1)
 
 
 def _plan(texts: tuple[str, ...], lang: str | None) -> _Plan:
     full = " ".join(texts)
     if full in REGIONS:
-        return _Plan(True, None, 0, 0, False, None, None)
+        return _Plan(True, None, 0, len(texts), False, None, None, region=True)
     place = _place(full, lang) if texts else None
     if place is not None and place.kind != "demonym" and (full not in _KNOWN or place.kind == "country"):
         return _Plan(True, place, 0, 0, False, None, None)
@@ -440,14 +471,21 @@ class _Collector:
         self.places: list[tuple[Tok, Tok, Place]] = []  # first, last token, place
         self.start_speakers: list[Tok] = []  # one word that starts a sentence before a speech verb
         self.clubs: set[tuple[int, int]] = set()  # spans of clubs that are also places ("Porto")
+        self.facilities: list[list[Tok]] = []  # "Fisht Stadium", "Kennedy Space Center"
+        self.regions: list[list[Tok]] = []  # "North America", "Middle East"
 
     def part(self, toks: list[Tok]) -> None:
         plan = _plan_of(toks, self.lang)
         if plan.done:
             if plan.place is not None:
                 self.places.append((toks[0], toks[-1], plan.place))
+            elif plan.region:
+                self.regions.append(toks)
             return
         toks = toks[plan.first : plan.last]
+        if _facility(tuple([t.text for t in toks])):
+            self.facilities.append(toks)
+            return
         if plan.club:
             self._club(toks)
             return
@@ -458,6 +496,12 @@ class _Collector:
             name = plan.rest
             at_start = False
         assert name is not None  # a plan not done has its names
+        if name.titled and name.org and name.lead > 0 and _org_by_words(tuple([t.text for t in toks[: name.lead]])):
+            # "State Department Spokesperson Ned Price": the organisation before the title, the person after it
+            self.orgs.append(toks[: name.lead])
+            if not name.empty:
+                self._person(toks[name.skip :], name, True, False)
+            return
         if self._organisation(toks, name, at_start):
             return
         previous = _previous_word(self.text, toks[0].start)
@@ -518,6 +562,13 @@ class _Collector:
             return False
         if len(toks) == 1 and at_start and toks[0].text not in _KNOWN and not toks[0].text.endswith("s"):
             return True  # "Police said ...": a common noun that starts a sentence ("Greens", "Congress" stay)
+        if (
+            len(toks) == 1
+            and toks[0].text.lower() in ORG_WORDS
+            and toks[0].text not in _KNOWN
+            and toks[0].text.lower() not in _BODIES
+        ):
+            return True  # "the Church", "the Council": a common noun capitalised, no name
         self.orgs.append(toks)
         return True
 
@@ -535,20 +586,106 @@ class _Collector:
         return (bool(following) and following[0] in SPEECH_VERB_WORDS) or " ".join(following) in SPEECH_VERB_PAIRS
 
 
+# Facility words that are also surnames: "Stuart Hall", "Della Street" are persons (a given name first)
+_FACILITY_SURNAMES = frozenset({"hall", "street", "castle", "temple", "tower", "bridge", "lane", "road", "palace"})
+# "Center"/"Centre"/"Complex" make a place after these only ("Kennedy Space Center", "Metro Toronto
+# Convention Centre"); elsewhere they name institutions ("Pew Research Center")
+_CENTRE_KINDS = frozenset(
+    words("space convention science visitor visitors exhibition shopping trade conference sports aquatics leisure")
+)
+
+
+def _facility(texts: tuple[str, ...]) -> bool:
+    """Whether a name of two words or more is a facility's ("Fisht Stadium", "Kennedy Space Center")."""
+    if len(texts) < 2:
+        return False
+    last = texts[-1].lower()
+    if last in ("center", "centre", "complex"):
+        return texts[-2].lower() in _CENTRE_KINDS
+    if last not in FACILITY_WORDS or any(_title(t) for t in texts):
+        return False
+    return not (len(texts) == 2 and last in _FACILITY_SURNAMES and texts[0].lower() in FIRST_NAMES)
+
+
+def _facility_of(text: str, parts: list[list[Tok]]) -> bool:
+    """A sequence joined by connectors that names a facility: its last part ends in a facility word
+    ("Daughters of the American Revolution Constitution Hall"), or its first part does before "of"
+    ("Museum of Modern Art", "Palace of Westminster")."""
+    if _facility(tuple([t.text for t in parts[-1]])):
+        return True
+    head = parts[0]
+    if head[-1].text.lower() not in FACILITY_WORDS or any(_title(t.text) for t in head):
+        return False
+    gap = text[head[-1].end : parts[1][0].start].split()
+    return bool(gap) and gap[0] == "of"
+
+
+def _person_of(text: str, parts: list[list[Tok]], lang: str | None) -> bool:
+    """Whether a sequence joined by "of" opens with a person's full name: two or three words, the first a
+    known given name (or the name East Asian in form), no organisation or place among them, and "of"
+    (not "for", "de"...) after them. "Bank of England" and "Duke of Edinburgh" open with one word."""
+    head = tuple([t.text for t in parts[0]])
+    if not 2 <= len(head) <= 3:
+        return False
+    gap = text[parts[0][-1].end : parts[1][0].start].split()
+    if not gap or gap[0] != "of":
+        return False
+    if not (head[0].lower() in FIRST_NAMES or _hyphenated_given(head)):
+        return False
+    return not _org_by_words(head) and not any(_title(w) for w in head) and _place(" ".join(head), lang) is None
+
+
 def _candidates(
     text: str, lang: str | None, sequences: list[list[Tok]], defined: frozenset[str] = frozenset()
 ) -> _Collector:
     c = _Collector(text, lang, defined)
-    for toks in sequences:
-        parts = _split_connectors(text, toks)
-        if len(parts) > 1:
-            whole = [t for p in parts for t in p]
-            if not _letter_group(tuple([t.text for t in parts[0]])) and _is_org(whole, text):
-                c.orgs.append(_strip_leading(whole))
-                continue
-        for part in parts:
-            c.part(part)
+    for whole_sequence in sequences:
+        for toks in _split_owner(text, whole_sequence):
+            _candidate(c, text, lang, toks)
     return c
+
+
+def _split_owner(text: str, toks: list[Tok]) -> list[list[Tok]]:
+    """A sequence cut after each possessive that a person's full name follows ("Civic Party's Jeremy Tam",
+    "Apple's Tim Cook"): the owner and the person are two names."""
+    out: list[list[Tok]] = []
+    begin = 0
+    for i in range(len(toks) - 2):
+        if text[toks[i].end : toks[i].end + 2] in ("'s", "’s"):
+            rest = (toks[i + 1].text, toks[i + 2].text)
+            if rest[0].lower() in FIRST_NAMES or _hyphenated_given(rest):
+                out.append(toks[begin : i + 1])
+                begin = i + 1
+    out.append(toks[begin:])
+    return out
+
+
+def _candidate(c: _Collector, text: str, lang: str | None, toks: list[Tok]) -> None:
+    """One sequence of capitalised words, split at its connectors, into the collector."""
+    if not toks:
+        return
+    parts = _split_connectors(text, toks)
+    if len(parts) > 1:
+        whole = [t for p in parts for t in p]
+        if _facility_of(text, parts):
+            c.facilities.append(_strip_leading(whole))
+            return
+        if _person_of(text, parts, lang):
+            # "Gary Fan of the Neo Democrats", "Wu Chi-wai of the Democratic Party": a person, then
+            # the organisation that is theirs
+            c.part(parts[0])
+            rest = [t for p in parts[1:] for t in p]
+            if _is_org(rest, text):
+                c.orgs.append(_strip_leading(rest))
+            else:
+                for part in parts[1:]:
+                    c.part(part)
+            return
+        if not _letter_group(tuple([t.text for t in parts[0]])) and _is_org(whole, text):
+            c.orgs.append(_strip_leading(whole))
+            return
+    for part in parts:
+        c.part(part)
 
 
 def _confirm_start_speakers(c: _Collector, sequences: list[list[Tok]]) -> None:
@@ -641,8 +778,12 @@ def _sequence_hits(sequence: str, lang: str | None) -> tuple[tuple[int, int, Pla
             end = toks[i + n - 1][2]
             place = place_of(sequence[start:end])
             if place is not None:
+                taken = n
+                if i + n == len(toks) - 1 and toks[-1][0] in _COMPASS and place.kind != "demonym":
+                    end = toks[-1][2]  # "Kowloon West", "New Territories East": a district of the place
+                    taken += 1
                 hits.append((start, end, place))
-                i += n
+                i += taken
                 break
         else:
             if "-" in text:
@@ -655,6 +796,8 @@ def _sequence_hits(sequence: str, lang: str | None) -> tuple[tuple[int, int, Pla
             i += 1
     return tuple(hits)
 
+
+_COMPASS = frozenset(words("North South East West Central Northeast Northwest Southeast Southwest"))
 
 # (sequence, language) -> _sequence_hits(sequence, language): the same names recur (bounded, as _SHAPES)
 _HITS: dict[tuple[str, str | None], tuple[tuple[int, int, Place], ...]] = {}
@@ -753,6 +896,22 @@ def _dateline_locations(
         loc.spans.append((start, end))
 
 
+def _after_owner(text: str, toks: list[Tok]) -> int:
+    """The index of the first token after the last possessive of a name ("Russia's Argumenty i Fakty")."""
+    first = 0
+    while first < len(toks) - 1 and text[toks[first].end : toks[first].end + 2] in ("'s", "’s"):
+        first += 1
+    return first
+
+
+# A currency's country prefix: "US$ 5", "NZ$5", "HK $", "A$3": a sum of money, no mention of a place
+_CURRENCY_SIGN = re.compile(r" ?\$")
+
+
+def _currency(text: str, start: int, end: int) -> bool:
+    return end - start <= 3 and _CURRENCY_SIGN.match(text, end) is not None and text[start:end].isupper()
+
+
 def extract(text: str, lang: str | None) -> Result:
     matches = list(_SEQUENCE.finditer(text))  # runs of capitalised words, read once
     datelines = _datelines(text, lang) if text[:1].isupper() or "\n" in text else []
@@ -771,9 +930,7 @@ def extract(text: str, lang: str | None) -> Result:
             continue
         if in_person(toks[0].start, toks[-1].end):
             continue
-        first = 0
-        while first < len(toks) - 1 and text[toks[first].end : toks[first].end + 2] in ("'s", "’s"):
-            first += 1  # "Russia's Argumenty i Fakty": the owner is not part of the name
+        first = _after_owner(text, toks)  # "Russia's Argumenty i Fakty": the owner is not part of the name
         span = (toks[first].start, toks[-1].end)
         name = text[span[0] : span[1]]
         org = orgs.get(name)
@@ -785,13 +942,169 @@ def extract(text: str, lang: str | None) -> Result:
     countries: dict[str, list[tuple[int, int]]] = {}
     locations: dict[str, Found] = {}
     _dateline_locations(datelines, countries, locations)
+    regions = _unplaced_locations(text, c, in_person, locations)
     for start, end, place in _country_hits(text, lang, matches):
-        if in_person(start, end) or (start, end) in clubs:
-            continue
+        if in_person(start, end) or (start, end) in clubs or _currency(text, start, end) or regions(start, end):
+            continue  # "America" in "North America" is no mention of the United States
         countries.setdefault(place.code, []).append((start, end))
         if place.kind != "demonym" and not in_org(start, end):
             loc = locations.get(place.name)
             if loc is None:
                 loc = locations[place.name] = Found("location", place.name, place=place)
             loc.spans.append((start, end))
+    if lang == "en" and TAGGED:
+        persons = _add_tagged(text, persons, orgs, locations, countries)
     return Result(persons, sorted(orgs.values(), key=lambda o: o.spans[0]), list(locations.values()), countries)
+
+
+def _unplaced_locations(text: str, c: _Collector, in_person: _Cover, locations: dict[str, Found]) -> _Cover:
+    """Regions ("North America") and facilities ("Fisht Stadium") into the locations, with no place of the
+    gazetteer's; what is returned tells what lies inside a region (no mention of a country)."""
+    for toks in [*c.regions, *c.facilities]:
+        if toks and not in_person(toks[0].start, toks[-1].end):
+            first = _after_owner(text, toks)  # "Mecca's Grand Mosque": Mecca is a place of its own
+            span = (toks[first].start, toks[-1].end)
+            name = text[span[0] : span[1]]
+            loc = locations.get(name)
+            if loc is None:
+                loc = locations[name] = Found("location", name)
+            loc.spans.append(span)
+    return _Cover([(toks[0].start, toks[-1].end) for toks in c.regions])
+
+
+# English text: the statistical tagger's names (services/enrich/tagger.py) are merged with the rules'.
+TAGGED = True
+
+
+# Time zones the tagger may take for organisations ("12:00 UTC")
+_TIME_ZONES = frozenset(
+    words(
+        "UTC GMT EST EDT CST CDT MST MDT PST PDT AKST HST CET CEST EET EEST WET WEST BST IST MSK JST KST HKT SGT "
+        "AEST AEDT"
+    )
+)
+
+
+def _without_model(text: str, start: int, end: int) -> int:
+    """The end of a name once trailing model numbers are cut ("Airbus A330", "Boeing 787-9"): a last word
+    with a digit in it, after a first word without one."""
+    while True:
+        cut = text.rfind(" ", start, end)
+        if cut <= start or not any(ch.isdigit() for ch in text[cut + 1 : end]):
+            return end
+        if any(ch.isdigit() for ch in text[start:cut]):
+            return end
+        end = cut
+
+
+class _Overlap:
+    """Spans, asked whether one of them overlaps [start, end): a binary search, as _Cover."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach = list(accumulate((e for _, e in ordered), max))
+
+    def __call__(self, start: int, end: int) -> bool:
+        i = bisect_left(self._starts, end)  # the spans that start before end
+        return i > 0 and self._reach[i - 1] > start
+
+
+def _add_tagged(
+    text: str,
+    persons: list[Found],
+    orgs: dict[str, Found],
+    locations: dict[str, Found],
+    countries: dict[str, list[tuple[int, int]]],
+) -> list[Found]:
+    """The rules' names, and the tagger's where they found nothing: a name of the tagger's that overlaps
+    no mention of the rules is added (a person to the person of that name or surname). One exception:
+    an organisation of the tagger's made of a place and more ("Air Canada", "New York Stock Exchange")
+    takes the place's words, which are then no location (the country mention stays)."""
+    found = tagger.tag(text)
+    if not found:
+        return persons
+    merge = _Merge(text, persons, orgs, locations, countries)
+    for start, end, typ in found:
+        merge.add(start, _without_model(text, start, end) if typ == "ORG" else end, typ)
+    return merge.finish()
+
+
+class _Merge:
+    """The tagger's names merged into the rules' (see _add_tagged)."""
+
+    def __init__(
+        self,
+        text: str,
+        persons: list[Found],
+        orgs: dict[str, Found],
+        locations: dict[str, Found],
+        countries: dict[str, list[tuple[int, int]]],
+    ) -> None:
+        self.text = text
+        self.persons = persons
+        self.orgs = orgs
+        self.locations = locations
+        self.places = sorted(s for loc in locations.values() for s in loc.spans)
+        self.place_starts = [s for s, _ in self.places]
+        self.named = _Overlap([s for p in persons for s in p.spans] + [s for o in orgs.values() for s in o.spans])
+        self.located = _Overlap(self.places)
+        self.mentioned = _Overlap([s for spans in countries.values() for s in spans])
+        self.by_name = {p.name: p for p in persons}
+        self.by_surname = {p.name.rsplit(" ", 1)[-1]: p for p in persons if " " in p.name}
+        self.added: list[Found] = []
+        self.swallowed: set[tuple[int, int]] = set()
+
+    def _no_name(self, start: int, end: int, typ: str) -> bool:
+        name = self.text[start:end]
+        return (
+            end <= start
+            or (typ == "LOC" and _currency(self.text, start, end))
+            or name in _TIME_ZONES
+            or (typ == "ORG" and name.lower() in ORG_WORDS)  # "the Council", "the Church": no name
+        )
+
+    def _takes_places(self, start: int, end: int, typ: str) -> bool:
+        """Whether a name that overlaps the rules' places or country mentions is kept: an organisation of
+        more than one word with every place it overlaps inside it ("Air Canada"); those places it takes."""
+        inner = self.places[bisect_left(self.place_starts, start) : bisect_left(self.place_starts, end)]
+        if self.located(start, start + 1) and not (inner and inner[0][0] == start):
+            return False  # a place that starts before the name and reaches into it
+        if typ != "ORG" or " " not in self.text[start:end]:
+            return False
+        if not all(e <= end and (s, e) != (start, end) for s, e in inner):
+            return False
+        self.swallowed.update(inner)
+        return True
+
+    def add(self, start: int, end: int, typ: str) -> None:
+        if self._no_name(start, end, typ) or self.named(start, end):
+            return
+        if (self.located(start, end) or self.mentioned(start, end)) and not self._takes_places(start, end, typ):
+            return
+        name = self.text[start:end]
+        if typ == "PER":
+            person = self.by_name.get(name) or self.by_surname.get(name)
+            if person is None:
+                person = self.by_name[name] = Found("person", name)
+                self.added.append(person)
+                if " " in name:
+                    self.by_surname.setdefault(name.rsplit(" ", 1)[-1], person)
+            person.spans.append((start, end))
+        elif typ == "ORG":
+            self.orgs.setdefault(name, Found("organization", name)).spans.append((start, end))
+        else:
+            self.locations.setdefault(name, Found("location", name)).spans.append((start, end))
+
+    def finish(self) -> list[Found]:
+        """The persons, the tagger's among them, in order of first mention; the places taken removed."""
+        if self.swallowed:
+            for key, loc in list(self.locations.items()):
+                loc.spans = [s for s in loc.spans if s not in self.swallowed]
+                if not loc.spans:
+                    del self.locations[key]
+        for p in self.persons:
+            p.spans.sort()
+        for p in self.added:
+            p.spans.sort()
+        return sorted(self.persons + self.added, key=lambda p: p.spans[0])

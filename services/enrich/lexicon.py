@@ -36,6 +36,7 @@ PERSON_CUES = frozenset(_entries("person_cues.txt"))
 
 # Organisation keywords (any token of a sequence) and well-known organisations.
 ORG_WORDS = frozenset(_entries("org_words.txt"))
+FACILITY_WORDS = frozenset(_entries("facility_words.txt"))
 KNOWN_ORGS = frozenset(_entries("known_orgs.txt"))
 # Football clubs and large listed companies, from open data (data/SOURCES.md): organisations too.
 CLUBS = frozenset(_entries("clubs.txt"))

@@ -8,6 +8,7 @@ at the end, so a check that passes everything cannot hide here.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Callable
@@ -203,6 +204,26 @@ def sources_listed(text: str) -> list[str]:
     return listed
 
 
+def check_ner_model(raw: bytes) -> None:
+    """The tagger's model (services/enrich/tagger.py): gzipped text, a JSON header of format newswire-ner-2
+    with BIO classes of PER, ORG, LOC and MISC and O, then one line a feature: the feature, a tab, and its
+    packed weights in hexadecimal (one field a class, none beyond); a feature once."""
+    lines = gzip.decompress(raw).decode("utf-8").split("\n")
+    header = json.loads(lines[0])
+    assert header.get("format") == "newswire-ner-2", f"format {header.get('format')!r}"
+    classes = header["classes"]
+    assert "O" in classes and len(set(classes)) == len(classes), f"classes {classes}"
+    assert set(classes) - {"O"} == {f"{p}-{t}" for p in "BI" for t in ("PER", "ORG", "LOC", "MISC")}, classes
+    assert lines[-1] == "" and len(lines) > 2, "no features, or no final line break"
+    seen: set[str] = set()
+    for number, line in enumerate(lines[1:-1], 2):
+        feature, tab, value = line.partition("\t")
+        assert tab and feature and feature not in seen, f"line {number}: {line[:60]!r}"
+        seen.add(feature)
+        assert re.fullmatch(r"[0-9a-f]+", value), f"line {number}: {value[:20]!r} is not hexadecimal"
+        assert int(value, 16).bit_length() <= 48 * len(classes), f"line {number}: more fields than classes"
+
+
 # --- the files
 
 
@@ -235,6 +256,7 @@ LEXICON = {
     "titles.txt": (True, True),
     "person_cues.txt": (True, True),
     "org_words.txt": (True, True),
+    "facility_words.txt": (True, True),
     "org_after.txt": (True, True),
     "first_names.txt": (True, True),
     "speech_verbs_en.txt": (True, True),
@@ -249,7 +271,11 @@ LEXICON = {
 
 def test_every_enrich_data_file_is_checked_here() -> None:
     # places.json: tests/unit/test_gazetteer_data.py checks it is what its sources build
-    assert _files(ENRICH) == set(GAZETTEER) | set(LEXICON) | {"places.json"}
+    assert _files(ENRICH) == set(GAZETTEER) | set(LEXICON) | {"places.json", "ner_model.json.gz"}
+
+
+def test_the_tagger_model_file() -> None:
+    check_ner_model((ENRICH / "ner_model.json.gz").read_bytes())
 
 
 @pytest.mark.parametrize("name", sorted(GAZETTEER))
@@ -332,6 +358,23 @@ MALFORMED: list[tuple[str, Callable[[], object]]] = [
     ("an offset past +14:00", lambda: zones("xst 900\n")),
     ("a weekday twice", lambda: word_rows("lundi mardi\nlundi\n")),
     ("a file listed twice in SOURCES.md", lambda: sources_listed("| `a.txt` | w | s | l |\n| `a.txt` | w | s | l |\n")),
+    ("a model of another format", lambda: check_ner_model(gzip.compress(b'{"format": "x"}\nw=x\t1\n'))),
+    (
+        "a model's weights not hexadecimal",
+        lambda: check_ner_model(
+            gzip.compress(
+                (
+                    json.dumps(
+                        {
+                            "format": "newswire-ner-2",
+                            "classes": ["O", *(f"{p}-{t}" for p in "BI" for t in ("PER", "ORG", "LOC", "MISC"))],
+                        }
+                    )
+                    + "\nw=x\t0.5\n"
+                ).encode()
+            )
+        ),
+    ),
     ("a file without a licence", lambda: sources_listed("| `a.txt` | w | s |  |\n")),
 ]
 

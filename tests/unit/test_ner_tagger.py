@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from newswire_tools.ner import data, tagger, train
+from newswire_tools.ner import data, train
+from services.enrich import tagger
 
 LISTS = tagger.Lists(
     first_names=frozenset({"maria", "peter", "anna"}),

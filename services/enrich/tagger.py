@@ -1,7 +1,7 @@
 """A compact statistical entity tagger: a greedy left-to-right BIO tagger whose scores come from an
 averaged perceptron over hand-written features (the classic "200-line tagger" design).
 
-    from newswire_tools.ner import tagger
+    from services.enrich import tagger
     tagger.load()                         # once, before fork (warm_up may call it); tag() loads lazily
     tagger.tag("Olaf Scholz met Emmanuel Macron in Paris.")
     # [(0, 11, "PER"), (16, 31, "PER"), (35, 40, "LOC")]
@@ -15,11 +15,10 @@ The features of a token: its lower-cased form, its shape ("Xxx", "XX", "dd"), it
 suffixes of one to three characters, whether it is title-cased, upper-case or has a digit, the words
 and shapes around it, the two previous tags, whether it opens a sentence, and its membership of
 newswire's own lists (services/enrich/lexicon.py: first names, titles, organisation words, known
-organisations; services/enrich/gazetteer.py: place names). The model file is trained by
-newswire_tools/ner/train.py from the data newswire_tools/ner/data.py converts (sources and licences
-in newswire_tools/ner/SOURCES.md). It lives here, beside its training, until it is wired into
-entities.extract() (then it moves to services/enrich, its model to services/enrich/data); until then
-it is measured apart (newswire_tools/ner/evaluate.py).
+organisations; services/enrich/gazetteer.py: place names). The model file, data/ner_model.json.gz, is
+trained by newswire_tools/ner/train.py from the data newswire_tools/ner/data.py converts (sources and
+licences in newswire_tools/ner/SOURCES.md). entities.extract() merges its names with the rules' for
+English text; newswire_tools/ner/evaluate.py measures it apart.
 """
 
 from __future__ import annotations
@@ -32,14 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Any
 
-# Staged beside its training scripts, not in data/: tests/unit/test_data_files.py checks that data/ holds only the
-# files it validates. The change that wires the tagger into the enrichment moves it there (and lists it).
-MODEL_FILE = Path(__file__).resolve().parent / "ner_model.json.gz"
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "ner_model.json.gz"
 TYPES = ("PER", "ORG", "LOC")
 MAX_LOOKUP = 4  # tokens in a multi-word list entry ("Bank of New York")
-CACHE_WORDS = 50_000  # words whose own features' weights are kept summed
+CACHE_WORDS = 20_000  # words whose own features' weights are kept summed
 
 Span = tuple[int, int, str]
 
@@ -376,34 +372,50 @@ class Model:
             prev2, prev = prev, guess
         return tags
 
-    def to_json(self) -> dict[str, Any]:
-        return {"format": "newswire-ner-1", "classes": self.classes, "weights": self.weights}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Model:
-        if data.get("format") != "newswire-ner-1":
-            raise ValueError(f"not a newswire tagger model: {data.get('format')!r}")
-        return cls(data["classes"], data["weights"])
+    # The file (FORMAT): gzipped UTF-8 text, a first line of JSON ({"format", "classes"}), then one line a
+    # feature: the feature, a tab, its packed weights in hexadecimal. Read a line at a time, straight into
+    # the packed table: reading it costs little more memory than the table itself (a JSON document of
+    # weight lists cost four times as much, and the process kept it).
 
     def save(self, path: Path) -> None:
-        raw = json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        lines = [json.dumps({"format": FORMAT, "classes": self.classes}, separators=(",", ":"))]
+        for feature, weights in sorted(self.weights.items()):
+            if "\t" in feature or "\n" in feature:
+                raise ValueError(f"a feature with a tab or a line break: {feature!r}")
+            lines.append(f"{feature}\t{_pack(weights):x}")
+        raw = ("\n".join(lines) + "\n").encode("utf-8")
         path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
     @classmethod
     def read(cls, path: Path, *, run_time_only: bool = False) -> Model:
-        """The model of a file; with run_time_only, its packed weights alone (a third of the memory), which
-        tag_words needs and best() (training) cannot use."""
-        model = cls.from_json(json.loads(gzip.decompress(path.read_bytes())))
-        if run_time_only:
-            model.prepare()
-            model.weights = {}
-            model._run_time_only = True
+        """The model of a file; with run_time_only, its packed weights alone (what tag_words needs; best(),
+        which training uses, cannot)."""
+        with gzip.open(path, "rt", encoding="utf-8", newline="\n") as lines:
+            header = json.loads(next(lines))
+            if header.get("format") != FORMAT:
+                raise ValueError(f"not a newswire tagger model: {header.get('format')!r}")
+            classes = header["classes"]
+            packed: dict[str, int] = {}
+            for line in lines:
+                feature, _, value = line.rstrip("\n").partition("\t")
+                packed[feature] = int(value, 16)
+        n = len(classes)
+        weights = {} if run_time_only else {f: _unpack(v, n) for f, v in packed.items()}
+        model = cls(classes, weights)
+        model._pack = packed
+        model._run_time_only = run_time_only
         return model
 
 
+FORMAT = "newswire-ner-2"
 _FIELD = 48
 _MASK = (1 << _FIELD) - 1
 _BIAS = 1 << 32
+
+
+def _unpack(packed: int, classes: int) -> list[float]:
+    """The weights _pack packed (in thousandths, as the training rounds them)."""
+    return [(((packed >> (k * _FIELD)) & _MASK) - _BIAS) / 1000 for k in range(classes)]
 
 
 def _pack(weights: Sequence[float]) -> int:
@@ -429,14 +441,25 @@ def spans_of(tags: Sequence[str], words: Sequence[str], titles: frozenset[str] =
         while j < n and tags[j] == "I-" + typ:
             j += 1
         lo, hi = i, j
-        while lo < hi and (words[lo] in JOINERS or (typ == "PER" and words[lo].lower().rstrip(".") in titles)):
+        if typ == "PER":  # "NASA Administrator Charles Bolden": the person follows the last title
+            for k in range(hi - 1, lo - 1, -1):
+                if _is_title(words[k], titles):
+                    lo = k + 1
+                    break
+        while lo < hi and words[lo] in JOINERS:
             lo += 1
-        while hi > lo and words[hi - 1] in JOINERS:
-            hi -= 1
+        while hi > lo and (words[hi - 1] in JOINERS or (typ == "ORG" and _is_title(words[hi - 1], titles))):
+            hi -= 1  # "State Department Spokesperson": the organisation ends before the title
         if lo < hi and typ in TYPES:
             out.append((lo, hi, typ))
         i = j
     return out
+
+
+def _is_title(word: str, titles: frozenset[str]) -> bool:
+    """A title word ("President", "Dr."), or a hyphenated one ending in one ("Secretary-General")."""
+    low = word.lower().rstrip(".")
+    return low in titles or ("-" in low and low.rsplit("-", 1)[1] in titles)
 
 
 _AFTER_THE = frozenset({"of", "and", "for", "on", "in", "at"})  # "Daughters of the American Revolution"
