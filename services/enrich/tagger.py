@@ -28,7 +28,8 @@ import json
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
@@ -139,6 +140,13 @@ class Lists:
     org_words: frozenset[str]  # lower-case
     known_orgs: frozenset[str]  # as written ("White House")
     places: dict[str, str]  # as written -> kind ("city", "country", "region", "demonym")
+    # the first words of the entries of places and of known_orgs (a word no entry starts with is looked up no further)
+    place_starts: frozenset[str] = field(init=False)
+    org_starts: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "place_starts", frozenset(k.split(" ", 1)[0] for k in self.places))
+        object.__setattr__(self, "org_starts", frozenset(k.split(" ", 1)[0] for k in self.known_orgs))
 
     @classmethod
     def newswire(cls) -> Lists:
@@ -153,15 +161,18 @@ class Lists:
         )
 
 
-def _spans_in(words: Sequence[str], table: dict[str, str] | frozenset[str]) -> list[str]:
-    """Per token: "B:kind", "I:kind" where a list entry of up to MAX_LOOKUP tokens covers it, or ""."""
+def _spans_in(
+    words: Sequence[str], table: dict[str, str] | frozenset[str], starts: frozenset[str] | None = None
+) -> list[str]:
+    """Per token: "B:kind", "I:kind" where a list entry of up to MAX_LOOKUP tokens covers it, or "".
+    `starts`, the entries' first words, if given, spares the look-ups from any other word."""
     marks = [""] * len(words)
     i = 0
     n = len(words)
     while i < n:
         hit = 0
         kind = ""
-        if words[i][:1].isupper():
+        if words[i][:1].isupper() and (starts is None or words[i] in starts):
             for length in range(min(MAX_LOOKUP, n - i), 0, -1):
                 key = " ".join(words[i : i + length])
                 if key in table:
@@ -215,8 +226,8 @@ def context_features(words: Sequence[str], starts: Sequence[bool], lists: Lists)
     n = len(words)
     lower = [w.lower() for w in words]
     shapes = [shape(w) for w in words]
-    places = _spans_in(words, lists.places)
-    orgs = _spans_in(words, lists.known_orgs)
+    places = _spans_in(words, lists.places, lists.place_starts)
+    orgs = _spans_in(words, lists.known_orgs, lists.org_starts)
     first_names, titles, org_words = lists.first_names, lists.titles, lists.org_words
     out: list[list[str] | None] = []
     for i in range(n):
@@ -268,16 +279,24 @@ def token_features(words: Sequence[str], starts: Sequence[bool], lists: Lists) -
     ]
 
 
-def sentence_starts(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
-    """Whether each token opens a sentence: the first, one after . ! ?, or one after a line break."""
-    out = []
-    for k, (s, _) in enumerate(spans):
-        if k == 0:
-            out.append(True)
-            continue
-        ps, pe = spans[k - 1]
-        out.append(text[ps:pe] in _SENTENCE_END or "\n" in text[pe:s])
+def sentence_starts(text: str, spans: Sequence[tuple[int, int]], words: Sequence[str] | None = None) -> list[bool]:
+    """Whether each token opens a sentence: the first, one after . ! ?, or one after a line break (which no
+    token holds). `words`, the tokens' texts, if the caller has them."""
+    if not spans:
+        return []
+    if words is None:
+        words = [text[s:e] for s, e in spans]
+    out = [True, *[w in _SENTENCE_END for w in words[:-1]]]
+    if "\n" in text:
+        starts = [s for s, _ in spans]
+        for line_break in _LINE_BREAK.finditer(text):
+            k = bisect_left(starts, line_break.start())
+            if k < len(out):
+                out[k] = True
     return out
+
+
+_LINE_BREAK = re.compile("\n+")
 
 
 def words_starts(words: Sequence[str]) -> list[bool]:
@@ -491,7 +510,7 @@ class Tagger:
         if not spans:
             return []
         words = [text[s:e] for s, e in spans]
-        tags = self.model.tag_words(words, sentence_starts(text, spans), self.lists)
+        tags = self.model.tag_words(words, sentence_starts(text, spans, words), self.lists)
         split_at_the(tags, words)
         found: list[Span] = []
         places = self.lists.places
