@@ -27,8 +27,8 @@ import gzip
 import json
 import re
 import threading
-from collections.abc import Sequence
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
