@@ -640,20 +640,27 @@ def _candidates(
 ) -> _Collector:
     c = _Collector(text, lang, defined)
     for whole_sequence in sequences:
-        for toks in _split_owner(text, whole_sequence):
+        for toks in _split_owner(text, whole_sequence, lang):
             _candidate(c, text, lang, toks)
     return c
 
 
-def _split_owner(text: str, toks: list[Tok]) -> list[list[Tok]]:
-    """A sequence cut after each possessive that a person's full name follows ("Civic Party's Jeremy Tam",
-    "Apple's Tim Cook"): the owner and the person are two names."""
+def _split_owner(text: str, toks: list[Tok], lang: str | None) -> list[list[Tok]]:
+    """A sequence cut after each possessive that two words or more follow, where the words after it
+    start a person's full name ("Civic Party's Jeremy Tam", "Apple's Tim Cook") or the owner is a known
+    organisation or a place ("Microsoft's Satya Nadella", "Russia's Vladimir Putin"): two names."""
     out: list[list[Tok]] = []
     begin = 0
     for i in range(len(toks) - 2):
         if text[toks[i].end : toks[i].end + 2] in ("'s", "’s"):
             rest = (toks[i + 1].text, toks[i + 2].text)
-            if rest[0].lower() in FIRST_NAMES or _hyphenated_given(rest):
+            owner = " ".join([t.text for t in toks[begin : i + 1]])
+            if (
+                rest[0].lower() in FIRST_NAMES
+                or _hyphenated_given(rest)
+                or owner in _KNOWN
+                or (len(owner) <= _KEPT_CHARS and _place(owner, lang) is not None)
+            ):
                 out.append(toks[begin : i + 1])
                 begin = i + 1
     out.append(toks[begin:])
@@ -943,11 +950,13 @@ def extract(text: str, lang: str | None) -> Result:
     locations: dict[str, Found] = {}
     _dateline_locations(datelines, countries, locations)
     regions = _unplaced_locations(text, c, in_person, locations)
+    # a place in a facility's name ("Kennedy" of "Kennedy Space Center") is no location (its country mention stays)
+    in_facility = _Cover([(toks[0].start, toks[-1].end) for toks in c.facilities if toks])
     for start, end, place in _country_hits(text, lang, matches):
         if in_person(start, end) or (start, end) in clubs or _currency(text, start, end) or regions(start, end):
             continue  # "America" in "North America" is no mention of the United States
         countries.setdefault(place.code, []).append((start, end))
-        if place.kind != "demonym" and not in_org(start, end):
+        if place.kind != "demonym" and not in_org(start, end) and not in_facility(start, end):
             loc = locations.get(place.name)
             if loc is None:
                 loc = locations[place.name] = Found("location", place.name, place=place)
@@ -983,6 +992,10 @@ _TIME_ZONES = frozenset(
         "AEST AEDT"
     )
 )
+
+
+# Nouns capitalised for one body that the text names elsewhere, no name by themselves ("the Church")
+_ORG_NOUNS = frozenset(words("church government administration police army navy military cabinet presidency"))
 
 
 def _without_model(text: str, start: int, end: int) -> int:
@@ -1061,7 +1074,7 @@ class _Merge:
             end <= start
             or (typ == "LOC" and _currency(self.text, start, end))
             or name in _TIME_ZONES
-            or (typ == "ORG" and name.lower() in ORG_WORDS)  # "the Council", "the Church": no name
+            or (typ == "ORG" and (name.lower() in ORG_WORDS or name.lower() in _ORG_NOUNS))  # "the Church"
         )
 
     def _takes_places(self, start: int, end: int, typ: str) -> bool:
