@@ -166,28 +166,25 @@ def _spans_in(
 ) -> list[str]:
     """Per token: "B:kind", "I:kind" where a list entry of up to MAX_LOOKUP tokens covers it, or "".
     `starts`, the entries' first words, if given, spares the look-ups from any other word."""
-    marks = [""] * len(words)
-    i = 0
     n = len(words)
-    while i < n:
-        hit = 0
-        kind = ""
-        if words[i][:1].isupper() and (starts is None or words[i] in starts):
-            for length in range(min(MAX_LOOKUP, n - i), 0, -1):
-                key = " ".join(words[i : i + length])
-                if key in table:
-                    hit = length
-                    kind = table[key] if isinstance(table, dict) else "x"
-                    break
-                # "St. Louis" and "U.S." are written with their stops; a name may also come without a space
-                # before a comma, which the tokens already split.
-        if hit:
-            marks[i] = "B:" + kind
-            for k in range(i + 1, i + hit):
-                marks[k] = "I:" + kind
-            i += hit
-        else:
-            i += 1
+    marks = [""] * n
+    if starts is None:
+        heads = [i for i, w in enumerate(words) if w[:1].isupper()]
+    else:
+        heads = [i for i, w in enumerate(words) if w in starts and w[:1].isupper()]
+    covered = 0  # tokens before this index are inside an entry found already
+    for i in heads:
+        if i < covered:
+            continue
+        for length in range(min(MAX_LOOKUP, n - i), 0, -1):
+            key = " ".join(words[i : i + length])
+            if key in table:
+                kind = table[key] if isinstance(table, dict) else "x"
+                marks[i] = "B:" + kind
+                for k in range(i + 1, i + length):
+                    marks[k] = "I:" + kind
+                covered = i + length
+                break
     return marks
 
 
@@ -220,26 +217,30 @@ def word_features(word: str, lists: Lists) -> list[str]:
     return feats
 
 
-def context_features(words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[list[str] | None]:
-    """The features of each candidate token that depend on the tokens around it (not on the tags); None
-    for a token that is no candidate."""
-    n = len(words)
-    lower = [w.lower() for w in words]
-    shapes = [shape(w) for w in words]
-    places = _spans_in(words, lists.places, lists.place_starts)
-    orgs = _spans_in(words, lists.known_orgs, lists.org_starts)
-    first_names, titles, org_words = lists.first_names, lists.titles, lists.org_words
-    out: list[list[str] | None] = []
-    for i in range(n):
-        if not candidate(words[i]):
-            out.append(None)
-            continue
+class _Context:
+    """What the context features of a text's tokens read, worked out once: lower-case forms, shapes and the
+    list entries each token is part of."""
+
+    def __init__(self, words: Sequence[str], starts: Sequence[bool], lists: Lists) -> None:
+        self.words = words
+        self.starts = starts
+        self.lists = lists
+        self.n = len(words)
+        self.lower = [w.lower() for w in words]
+        self.shapes = [shape(w) for w in words]
+        self.places = _spans_in(words, lists.places, lists.place_starts)
+        self.orgs = _spans_in(words, lists.known_orgs, lists.org_starts)
+
+    def features(self, i: int) -> list[str]:
+        """The features of token i that depend on the tokens around it (not on the tags)."""
+        words, lower, shapes, places, n = self.words, self.lower, self.shapes, self.places, self.n
+        lists = self.lists
         prev = lower[i - 1] if i else "<s>"
         prev_shape = shapes[i - 1] if i else "<s>"
         nxt = lower[i + 1] if i + 1 < n else "</s>"
         next_shape = shapes[i + 1] if i + 1 < n else "</s>"
         sh = shapes[i]
-        start = starts[i]
+        start = self.starts[i]
         feats = [
             "-w=" + prev,
             "-s=" + prev_shape,
@@ -254,20 +255,38 @@ def context_features(words: Sequence[str], starts: Sequence[bool], lists: Lists)
         ]
         if start and sh[:1] == "X":
             feats.append("st,w=" + lower[i])
-        if i and prev in first_names and words[i - 1][:1].isupper():
+        if i and prev in lists.first_names and words[i - 1][:1].isupper():
             feats.append("-first")
-        if i and prev.rstrip(".") in titles:
+        if i and prev.rstrip(".") in lists.titles:
             feats.append("-ttl")
-        if nxt in org_words:
+        if nxt in lists.org_words:
             feats.append("+orgw")
         if places[i]:
             feats.append("gaz=" + places[i])
         if i + 1 < n and places[i + 1]:
             feats.append("+gaz=" + places[i + 1][:1])
-        if orgs[i]:
-            feats.append("org=" + orgs[i][:1])
-        out.append(feats)
-    return out
+        if self.orgs[i]:
+            feats.append("org=" + self.orgs[i][:1])
+        return feats
+
+
+def context_features(words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[list[str] | None]:
+    """The features of each candidate token that depend on the tokens around it (not on the tags); None
+    for a token that is no candidate."""
+    ctx = _Context(words, starts, lists)
+    return [ctx.features(i) if candidate(w) else None for i, w in enumerate(words)]
+
+
+def scored(words: Sequence[str], i: int, prev: str) -> bool:
+    """Whether tagging scores token i after the tag `prev`: a candidate, except a lower-case joiner ("of",
+    "the") outside a name with no capitalised word after it, which could only open a name of joiners (and
+    spans_of strips those): it is O unscored (joiners are among a text's commonest words)."""
+    word = words[i]
+    if not candidate(word):
+        return False
+    if word[:1].islower() and prev in ("O", "<s>"):
+        return i + 1 < len(words) and words[i + 1][:1].isupper()
+    return True
 
 
 def token_features(words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[list[str] | None]:
@@ -364,21 +383,26 @@ class Model:
         return vec
 
     def tag_words(self, words: Sequence[str], starts: Sequence[bool], lists: Lists) -> list[str]:
-        tags: list[str] = []
         classes = self.classes
         get = self._packed().get
         allowed_after = self._allowed
         shifts = [k * _FIELD for k in range(len(classes))]
         zeros = repeat(0)
-        prev, prev2 = "<s>", "<s>"
-        for i, ctx in enumerate(context_features(words, starts, lists)):
-            if ctx is None:
-                tags.append("O")
-                prev2, prev = prev, "O"
+        n = len(words)
+        tags = ["O"] * n
+        context = _Context(words, starts, lists)
+        # the candidates (see candidate()), found in one pass; every other token is O
+        maybe = [
+            i for i, w in enumerate(words) if (w[:1].isalnum() and not w[:1].islower()) or w in JOINERS or w == "&"
+        ]
+        for i in maybe:
+            prev = tags[i - 1] if i else "<s>"
+            if not scored(words, i, prev):
                 continue
+            prev2 = tags[i - 2] if i > 1 else "<s>"
             word = words[i]
             total = (
-                sum(map(get, ctx, zeros))
+                sum(map(get, context.features(i), zeros))
                 + get("t-1=" + prev, 0)
                 + get("t-2=" + prev2 + "|" + prev, 0)
                 + get("t-1,w=" + prev + "|" + word.lower(), 0)
@@ -386,9 +410,7 @@ class Model:
             )
             scores = [(total >> shift) & _MASK for shift in shifts]
             best = max(allowed_after[prev], key=scores.__getitem__)
-            guess = classes[best]
-            tags.append(guess)
-            prev2, prev = prev, guess
+            tags[i] = classes[best]
         return tags
 
     # The file (FORMAT): gzipped UTF-8 text, a first line of JSON ({"format", "classes"}), then one line a

@@ -100,12 +100,21 @@ def test_run_time_scoring_is_the_training_scoring(tiny: tagger.Tagger) -> None:
     for i, feats in enumerate(tagger.token_features(words, starts, LISTS)):
         guess = (
             "O"
-            if feats is None
+            if feats is None or not tagger.scored(words, i, prev)
             else model.classes[model.best(tagger.tag_features(feats, prev, prev2, words[i].lower()), prev)]
         )
         expected.append(guess)
         prev2, prev = prev, guess
     assert model.tag_words(words, starts, LISTS) == expected
+
+
+def test_a_joiner_outside_a_name_is_not_scored() -> None:
+    words = ["talks", "of", "peace", "in", "the", "Hague", "and", "Bank", "of", "England", "and", "more"]
+    after_o = [tagger.scored(words, i, "O") for i in range(len(words))]
+    # lower-case words: no candidates; joiners after an O: scored only when a capitalised word follows ("in"
+    # before "the" is not; "the" before "Hague" is)
+    assert after_o == [False, False, False, False, True, True, True, True, True, True, False, False]
+    assert tagger.scored(words, 8, "B-ORG")  # "of" inside "Bank of England" is scored
 
 
 def test_a_model_survives_the_file(tiny: tagger.Tagger, tmp_path: Path) -> None:
