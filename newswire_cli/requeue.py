@@ -18,21 +18,27 @@ or a numbered name), and an entry is copied only onto this pipeline's articles:r
 Each requeue is recorded on the stream <prefix>newswire:requeues (an operational record, not an event of the
 contract): dead letter id, what was done, when, by whom. A dead letter recorded there is not requeued again
 without --force.
+
+The operation for one dead letter is `Requeue.one` (an `Outcome`): the command calls it for each id it is
+given, and the live page's requeue button through `WebRequeue` (services.web never imports the CLI: the
+composition roots, newswire_cli.web and newswire_cli.run, hand it in).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
 import socket
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from newswire.settings import load
 from newswire_cli.dead import STAGES, UsageError, check_entry_id, dead_letters, matches, run_redis
@@ -78,6 +84,24 @@ class Refused(Exception):
     """This dead letter cannot be requeued; the message says why, on one line."""
 
 
+Status = Literal["requeued", "would", "skipped", "refused", "missing", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one dead letter: `line` is what the command prints for it, `detail` the same without
+    the dead letter's id (for the page). ok: requeued (or, with --dry-run, would be)."""
+
+    dead_id: str
+    status: Status
+    line: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("requeued", "would")
+
+
 def cmd_requeue(args: argparse.Namespace) -> int:
     from services.ingest.config import IngestSettings
 
@@ -87,52 +111,86 @@ def cmd_requeue(args: argparse.Namespace) -> int:
         raise UsageError("requeue: give dead letter entry ids, --reason R or --all")
     ids = [check_entry_id(i) for i in args.entry_ids]
     settings = load(IngestSettings)
-    return run_redis(settings, lambda r: Requeue(r, settings, args).run(ids))
+    return run_redis(
+        settings,
+        lambda r: Requeue(r, settings, force=args.force, dry_run=args.dry_run).run(
+            ids, reasons=args.reason, stages=args.stage
+        ),
+    )
 
 
 class Requeue:
-    def __init__(self, r: Any, settings: IngestSettings, args: argparse.Namespace) -> None:
+    def __init__(
+        self, r: Any, settings: IngestSettings, *, force: bool = False, dry_run: bool = False, by: str | None = None
+    ) -> None:
         self.r = r
         self.settings = settings
         self.streams = settings.streams
         self.record = settings.stream_prefix + RECORD
-        self.args = args
+        self.force = force
+        self.dry_run = dry_run
+        self.by = by
         self.error = settings.error_dir.resolve()
         self.inbox = settings.inbox.resolve()
 
-    def run(self, ids: list[str]) -> int:
+    def run(self, ids: list[str], *, reasons: list[str] | None, stages: list[str] | None) -> int:
+        """The command: each dead letter of ids (else every one of these reasons, or all), of these stages."""
         done_before = self._requeued()
         failed = skipped = 0
-        for dead_id, doc in self._selected(ids):
-            if dead_id in done_before and not self.args.force:
+        for dead_id, doc in self._selected(ids, reasons, stages):
+            outcome = self._one(dead_id, doc, done_before)
+            if outcome.status == "skipped":
                 skipped += 1
-                if ids:
-                    print(f"skipped {dead_id}: requeued already ({done_before[dead_id]}); --force to requeue it again")
-                continue
-            try:
-                print(self._requeue(dead_id, doc))
-            except Refused as exc:
-                failed += 1
-                print(f"not requeued {dead_id}: {exc}")
+                if not ids:
+                    continue
+            failed += outcome.status == "refused"
+            print(outcome.line)
         if skipped and not ids:
             print(f"skipped {skipped} requeued already; --force to requeue them again")
         return 1 if failed or (skipped and ids) else 0
 
-    def _selected(self, ids: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def one(self, dead_id: str) -> Outcome:
+        """`newswire requeue DEAD_ID`, for one dead letter: the same checks, the same effects."""
+        try:
+            check_entry_id(dead_id)
+        except UsageError as exc:
+            return Outcome(dead_id, "invalid", f"not requeued: {exc}", str(exc))
+        doc = self._dead_letter(dead_id)
+        if doc is None:
+            why = f"no such dead letter on {self.streams.dead}"
+            return Outcome(dead_id, "missing", f"not requeued {dead_id}: {why}", why)
+        return self._one(dead_id, doc, self._requeued())
+
+    def _one(self, dead_id: str, doc: dict[str, Any], done_before: dict[str, str]) -> Outcome:
+        if dead_id in done_before and not self.force:
+            why = f"requeued already ({done_before[dead_id]})"
+            return Outcome(dead_id, "skipped", f"skipped {dead_id}: {why}; --force to requeue it again", why)
+        try:
+            line = self._requeue(dead_id, doc)
+        except Refused as exc:
+            return Outcome(dead_id, "refused", f"not requeued {dead_id}: {exc}", str(exc))
+        return Outcome(dead_id, "would" if self.dry_run else "requeued", line, line)
+
+    def _dead_letter(self, dead_id: str) -> dict[str, Any] | None:
         from newswire.contracts import as_json
 
+        got = self.r.xrange(self.streams.dead, min=dead_id, max=dead_id)
+        return as_json(got[0][1] or {}) if got else None
+
+    def _selected(
+        self, ids: list[str], reasons: list[str] | None, stages: list[str] | None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         if not ids:
             for dead_id, doc in dead_letters(self.r, self.streams.dead, newest_first=False):
-                if matches(doc, reasons=self.args.reason, stages=self.args.stage):
+                if matches(doc, reasons=reasons, stages=stages):
                     yield dead_id, doc
             return
         for dead_id in ids:
-            got = self.r.xrange(self.streams.dead, min=dead_id, max=dead_id)
-            if not got:
+            doc = self._dead_letter(dead_id)
+            if doc is None:
                 print(f"not requeued {dead_id}: no such dead letter on {self.streams.dead}")
                 continue
-            doc = as_json(got[0][1] or {})
-            if matches(doc, reasons=None, stages=self.args.stage):
+            if matches(doc, reasons=None, stages=stages):
                 yield dead_id, doc
 
     def _requeued(self) -> dict[str, str]:
@@ -188,7 +246,7 @@ class Requeue:
         return SourceEntry(stream, entry_id, dict(got[0][1])) if got else None
 
     def _entry_back(self, dead_id: str, source: SourceEntry) -> str:
-        if self.args.dry_run:
+        if self.dry_run:
             return f"would requeue {dead_id} entry {source.entry_id} -> {source.stream}"
         with self.r.pipeline(transaction=True) as p:  # the copy and its record, both or neither
             p.xadd(source.stream, source.fields)
@@ -262,7 +320,7 @@ class Requeue:
         from services.ingest.archive import _move
         from services.ingest.paths import display_name, open_folder
 
-        if self.args.dry_run:
+        if self.dry_run:
             return f"would requeue {dead_id} file {source_name} -> inbox"
         try:
             inbox_fd = open_folder(str(self.inbox), found.parts, create=True)
@@ -271,8 +329,8 @@ class Requeue:
         except OSError as exc:
             raise Refused(f"cannot open the inbox {self.inbox}: {exc.strerror}") from None
         try:
-            with _cwd(found.folder_fd):  # the rename's source, relative to the error folder's descriptor
-                final = _move(found.name, found.inbox_name, dest_dir_fd=inbox_fd)
+            with _in_folder(found.folder_fd, found.name) as source:  # relative to the error folder's descriptor
+                final = _move(source, found.inbox_name, dest_dir_fd=inbox_fd)
         except OSError as exc:
             raise Refused(f"cannot move {display_name(found.name)!r} into the inbox: {exc.strerror}") from None
         finally:
@@ -285,7 +343,27 @@ class Requeue:
         return f"requeued {dead_id} file {source_name} -> inbox{as_named}"
 
     def _record_fields(self, dead_id: str, action: str, target: str) -> dict[str, str]:
-        return {"dead_id": dead_id, "action": action, "target": target, "at": _now(), "by": _whom()}
+        return {"dead_id": dead_id, "action": action, "target": target, "at": _now(), "by": self.by or _whom()}
+
+
+class WebRequeue:
+    """The live page's requeue button (NEWSWIRE_WEB_ADMIN): `Requeue.one` for a dead letter id, never forced,
+    recorded as by `web:<user>@<host>`. Called from the page's worker threads: one requeue at a time, so that
+    two clicks on one dead letter requeue it once."""
+
+    def __init__(self, settings: IngestSettings, redis_url: str) -> None:
+        import redis
+
+        self.settings = settings
+        self.r = redis.Redis.from_url(redis_url, socket_timeout=30, socket_connect_timeout=5)
+        self._lock = threading.Lock()
+
+    def __call__(self, dead_id: str) -> Outcome:
+        with self._lock:
+            return Requeue(self.r, self.settings, by=f"web:{_whom()}").one(dead_id)
+
+    def close(self) -> None:
+        self.r.close()
 
 
 def _file_sha(source: SourceEntry | None) -> str | None:
@@ -304,13 +382,24 @@ def _seconds_apart(a: object, b: object) -> float:
         return float("inf")
 
 
+_PROC_FD = "/proc/self/fd"
+
+
 @contextmanager
-def _cwd(fd: int) -> Iterator[None]:
-    """The working directory the folder open as fd meanwhile (this command is single-threaded)."""
+def _in_folder(fd: int, name: str) -> Iterator[str]:
+    """A path to name in the folder open as fd. Through /proc/self/fd (Linux), which names that very folder
+    whatever was renamed or linked since, without changing the working directory of the process: the page
+    requeues from a worker thread while other threads work. Without /proc, the working directory is that
+    folder meanwhile, which only a single-threaded caller (the command) may do."""
+    if os.path.isdir(_PROC_FD):
+        yield f"{_PROC_FD}/{fd}/{name}"
+        return
+    if threading.current_thread() is not threading.main_thread():
+        raise OSError(errno.ENOTSUP, "no /proc/self/fd to reach the error folder from a thread")
     back = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fchdir(fd)
-        yield
+        yield name
     finally:
         os.fchdir(back)
         os.close(back)
