@@ -186,12 +186,12 @@ class Requeue:
                     yield dead_id, doc
             return
         for dead_id in ids:
-            doc = self._dead_letter(dead_id)
-            if doc is None:
+            letter = self._dead_letter(dead_id)
+            if letter is None:
                 print(f"not requeued {dead_id}: no such dead letter on {self.streams.dead}")
                 continue
-            if matches(doc, reasons=None, stages=stages):
-                yield dead_id, doc
+            if matches(letter, reasons=None, stages=stages):
+                yield dead_id, letter
 
     def _requeued(self) -> dict[str, str]:
         """Dead letter id -> when and by whom it was requeued, from the record."""
