@@ -832,9 +832,11 @@ def _country_hits(text: str, lang: str | None, matches: list[re.Match[str]]) -> 
                     yield w.start(), w.end(), found
 
 
-# A dateline: a place in capitals that starts the article or a paragraph, before a comma, a bracket
-# or a dash ("ROME, Oct 3 (Agency) -", "HARARE (Agency) -", "NEW YORK -").
-_DATELINE = re.compile(r"[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})(?=[ \t]*[,(\-–—])")
+# A dateline: a place in capitals that starts the article or a paragraph, before a comma, a bracket,
+# a dash or an ISO date ("ROME, Oct 3 (Agency) -", "HARARE (Agency) -", "NEW YORK -", "LONDON 1996-08-30").
+_DATELINE = re.compile(
+    r"[ \t]*([A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+){0,3})(?=[ \t]*[,(\-–—]|[ \t]+\d{4}-\d\d-\d\d\b)"
+)
 _LOWER_IN_PLACES = frozenset(
     {"of", "the", "de", "del", "la", "le", "da", "do", "dos", "das", "al", "el", "upon", "on", "and"}
 )
@@ -873,7 +875,7 @@ def _datelines(text: str, lang: str | None) -> list[tuple[int, int, str, Place |
         if place is None:
             after = text[m.end(1) : m.end(1) + 30].lstrip()
             # unknown to the gazetteer: a place still when a date or an agency in brackets follows
-            dated = after[:1] == "(" or (
+            dated = after[:1] == "(" or after[:4].isdigit() or (
                 after[:1] == "," and after[1:].split()[:1] and after[1:].split()[0][:3].lower() in _MONTHS
             )
             if not dated:
@@ -1091,7 +1093,9 @@ class _Merge:
         return True
 
     def add(self, start: int, end: int, typ: str) -> None:
-        if self._no_name(start, end, typ) or self.named(start, end):
+        if self._no_name(start, end, typ) or not any(ch.isalpha() for ch in self.text[start:end]):
+            return  # "2024-05-01": no name without a letter
+        if self.named(start, end):
             return
         if (self.located(start, end) or self.mentioned(start, end)) and not self._takes_places(start, end, typ):
             return

@@ -315,3 +315,23 @@ def test_a_known_organisation_or_a_place_owning_a_person_is_no_part_of_the_perso
 def test_a_place_inside_a_facility_is_no_location() -> None:
     result = extract("Crews at Kennedy Space Center waited for the launch.", "en")
     assert [loc.name for loc in result.locations] == ["Kennedy Space Center"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "name"),
+    [
+        ("LONDON 1996-08-30\n\nThe pound fell against the mark.", "GB", "London"),
+        ("BLANTYRE 2023-01-05\n\nThe central bank said inflation eased.", "MW", "Blantyre"),
+    ],
+)
+def test_a_dateline_before_an_iso_date_is_the_place(text: str, code: str, name: str) -> None:
+    result = extract(text, "en")
+    assert [loc.name for loc in result.locations] == [name]
+    assert list(result.countries) == [code]
+    assert not result.organizations
+
+
+def test_a_name_the_tagger_gives_without_a_letter_is_none() -> None:
+    result = extract("NEW YORK 2024-05-01 - Wall Street opened higher on Monday.", "en")
+    assert all(any(ch.isalpha() for ch in o.name) for o in result.organizations)
+    assert "US" in result.countries
