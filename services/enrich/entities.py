@@ -875,8 +875,10 @@ def _datelines(text: str, lang: str | None) -> list[tuple[int, int, str, Place |
         if place is None:
             after = text[m.end(1) : m.end(1) + 30].lstrip()
             # unknown to the gazetteer: a place still when a date or an agency in brackets follows
-            dated = after[:1] == "(" or after[:4].isdigit() or (
-                after[:1] == "," and after[1:].split()[:1] and after[1:].split()[0][:3].lower() in _MONTHS
+            dated = (
+                after[:1] == "("
+                or after[:4].isdigit()
+                or (after[:1] == "," and after[1:].split()[:1] and after[1:].split()[0][:3].lower() in _MONTHS)
             )
             if not dated:
                 continue
