@@ -335,3 +335,8 @@ def test_a_name_the_tagger_gives_without_a_letter_is_none() -> None:
     result = extract("NEW YORK 2024-05-01 - Wall Street opened higher on Monday.", "en")
     assert all(any(ch.isalpha() for ch in o.name) for o in result.organizations)
     assert "US" in result.countries
+
+
+def test_kennedy_is_a_surname_not_a_colombian_place() -> None:
+    result = extract("Crews at Kennedy Space Center waited, as Senator Kennedy said.", "en")
+    assert "CO" not in result.countries
