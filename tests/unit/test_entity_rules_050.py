@@ -340,3 +340,27 @@ def test_a_name_the_tagger_gives_without_a_letter_is_none() -> None:
 def test_kennedy_is_a_surname_not_a_colombian_place() -> None:
     result = extract("Crews at Kennedy Space Center waited, as Senator Kennedy said.", "en")
     assert "CO" not in result.countries
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("President George W. Bush spoke in Texas.", "George W. Bush"),
+        ("The church founded by L. Ron Hubbard grew.", "L. Ron Hubbard"),
+        ("The novel by J. K. Rowling sold well.", "J. K. Rowling"),
+        ("Senator John F. Kennedy spoke.", "John F. Kennedy"),
+    ],
+)
+def test_a_middle_or_leading_initial_is_part_of_the_name(text: str, person: str) -> None:
+    result = extract(text, "en")
+    assert [p.name for p in result.persons] == [person]
+    assert not result.locations or all(loc.name != "Būsh" for loc in result.locations)
+
+
+@pytest.mark.parametrize(
+    "text", ["They chose Plan B. Officials said it was cheaper.", "It was Group B. Germany won the match."]
+)
+def test_a_letter_that_ends_a_sentence_joins_nothing_after_it(text: str) -> None:
+    result = extract(text, "en")
+    assert not result.persons
+    assert all(". " not in found.name for found in result.organizations + result.locations)
