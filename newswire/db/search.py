@@ -41,22 +41,22 @@ def search(
     lang: the detected language (the declared one while not enriched); country: an ISO alpha-2
     code among the countries mentioned; person, org: an entity name, case-insensitive. An empty
     value filters nothing; q without a word finds nothing. limit is held to 1..1000, q to its
-    first 500 characters."""
+    first 500 characters (less a word the cut would split)."""
     a, e = ARTICLES, ENRICHMENTS
     limit = min(max(int(limit), 1), MAX_LIMIT)
     conditions: list[ColumnElement[bool] | TextClause] = []
     words: list[str] = []
     if q and q.strip():
-        words = [w for w in clean_text(q[:MAX_QUERY_CHARS]).split() if any(ch.isalnum() for ch in w)]
+        words = _words(q)
         if not words:
             return []
-    if lang := _value(lang):
+    if (lang := _value(lang)) is not None:
         conditions.append(func.coalesce(e.c.language, a.c.language) == lang.lower())
-    if country := _value(country):
+    if (country := _value(country)) is not None:
         m = COUNTRY_MENTIONS
         conditions.append(exists().where(m.c.article_id == a.c.article_id, m.c.country_code == country.upper()))
     for kind, name in (("person", person), ("organization", org)):
-        if name := _value(name):
+        if (name := _value(name)) is not None:
             m = ENTITY_MENTIONS
             conditions.append(
                 exists().where(m.c.article_id == a.c.article_id, m.c.kind == kind, m.c.name_key == name.casefold())
@@ -118,8 +118,19 @@ def _matches(conn: Connection, words: list[str]) -> ColumnElement[bool] | TextCl
     return and_(*(or_(a.c.headline.contains(w, autoescape=True), a.c.body.contains(w, autoescape=True)) for w in words))
 
 
+def _words(q: str) -> list[str]:
+    """The words of q's first 500 characters (a word the cut splits left out) that hold a letter
+    or a digit: FTS5 and PostgreSQL find no word in the others."""
+    head = q[: MAX_QUERY_CHARS + 1]
+    words = head.split()
+    if len(head) > MAX_QUERY_CHARS and words and not head[-1].isspace():
+        words.pop()
+    return [w for w in map(clean_text, words) if any(ch.isalnum() for ch in w)]
+
+
 def _value(raw: str | None) -> str | None:
-    if raw is None:
+    """None (no filter) for nothing or blanks; else the value as the database can hold it (what
+    was only NUL or such is "", which matches nothing, rather than no filter)."""
+    if raw is None or not raw.strip():
         return None
-    cleaned = clean_text(raw[:MAX_QUERY_CHARS]).strip()
-    return cleaned or None
+    return clean_text(raw[:MAX_QUERY_CHARS]).strip()

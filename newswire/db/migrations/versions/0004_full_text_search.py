@@ -63,7 +63,7 @@ def _fts5_problem(conn: Connection) -> str | None:
         return "trusted_schema is off: triggers may not write to an FTS5 table"
     try:
         conn.exec_driver_sql(f"CREATE VIRTUAL TABLE temp.newswire_fts5_probe USING fts5(x, tokenize='{TOKENIZER}')")
-    except exc.OperationalError as error:
+    except exc.DatabaseError as error:  # OperationalError "no such module: fts5", "not authorized"
         return f"no FTS5 ({str(error.orig or error).strip()})"
     conn.exec_driver_sql("DROP TABLE temp.newswire_fts5_probe")
     return None

@@ -1,0 +1,475 @@
+"""newswire.db.search over SQLite (FTS5, and LIKE where FTS5 is missing) and PostgreSQL.
+
+Rows go in as the services write them: articles through the store's bulk insert (insert_new in a
+write_transaction, so SQLite's FTS5 triggers run under it), enrichments and their mention rows as
+enrich inserts them.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, text
+from structlog.testing import capture_logs
+
+from newswire.db import search
+from newswire.db.engine import MIGRATIONS, JSONText, insert_new, make_engine, migrate, write_transaction
+from newswire.db.tables import (
+    ARTICLES,
+    COUNTRY_MENTIONS,
+    ENRICHMENTS,
+    ENTITY_MENTIONS,
+    ArticleInsert,
+    CountryMentionInsert,
+    EnrichmentInsert,
+    EntityMentionInsert,
+)
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def article(article_id: str, headline: str, body: str, *, language: str | None, stored_at: datetime) -> ArticleInsert:
+    return {
+        "article_id": article_id,
+        "headline": headline,
+        "story_code": None,
+        "published_at": None,
+        "published_utc_offset_min": None,
+        "body": body,
+        "source_name": "test",
+        "language": language,
+        "url": None,
+        "encoding": "utf-8",
+        "file_sha256": article_id,
+        "correlation_id": f"c-{article_id}",
+        "source_entry_id": "1-0",
+        "stored_at": stored_at,
+    }
+
+
+def store(engine: Engine, rows: list[ArticleInsert]) -> set[Any]:
+    """As services.store.repository.ArticleRepository.save writes them."""
+    with write_transaction(engine) as conn:
+        return insert_new(conn, ARTICLES, rows, "article_id")
+
+
+def enrich(
+    engine: Engine,
+    article_id: str,
+    *,
+    language: str,
+    enriched_at: datetime,
+    persons: tuple[str, ...] = (),
+    orgs: tuple[str, ...] = (),
+    countries: tuple[str, ...] = (),
+) -> None:
+    """As services.enrich.repository.EnrichmentRepository.save writes an enrichment and its mentions."""
+    row: EnrichmentInsert = {
+        "article_id": article_id,
+        "language": language,
+        "language_confidence": 0.99,
+        "word_count": 10,
+        "sentence_count": 1,
+        "paragraph_count": 1,
+        "reading_time_s": 3,
+        "enricher_version": "test",
+        "source_entry_id": "2-0",
+        "enriched_at": enriched_at,
+        "tone": 0.0,
+        "near_duplicate_of": None,
+        "near_duplicate_similarity": None,
+        "data": JSONText(f'{{"language": "{language}", "persons": {len(persons)}}}'),
+        "minhash": None,
+    }
+    entities: list[EntityMentionInsert] = [
+        {"article_id": article_id, "kind": kind, "name": n, "name_key": n.casefold(), "surname": None, "count": 1}
+        for kind, names in (("person", persons), ("organization", orgs))
+        for n in names
+    ]
+    places: list[CountryMentionInsert] = [{"article_id": article_id, "country_code": c, "count": 1} for c in countries]
+    with write_transaction(engine) as conn:
+        assert insert_new(conn, ENRICHMENTS, [row], "article_id") == {article_id}
+        if entities:
+            conn.execute(ENTITY_MENTIONS.insert(), entities)
+        if places:
+            conn.execute(COUNTRY_MENTIONS.insert(), places)
+
+
+def corpus(engine: Engine) -> None:
+    """Four articles. Stored in one order, enriched in another; 'paris' is not enriched. None holds
+    a word of the hostile queries below (near, drop, table, articles, or, and, select...)."""
+    store(
+        engine,
+        [
+            article(
+                "kremlin",
+                "Peskov says Moscow will answer Washington",
+                "The Kremlin spokesman told reporters on Wednesday. Песков заявил журналистам.",
+                language=None,
+                stored_at=T0,
+            ),
+            article(
+                "tokyo",
+                "Quiet day in Tokyo markets",
+                "Shares were little changed as traders waited for the central bank.",
+                language="en",
+                stored_at=T0 + timedelta(seconds=30),
+            ),
+            article(
+                "berlin",
+                "Bundestag debates the budget",  # declared English, detected German
+                "Die Regierung in Berlin stellte den Haushalt vor. Olaf Scholz sprach lange.",
+                language="en",
+                stored_at=T0 + timedelta(seconds=50),
+            ),
+            article(
+                "paris",
+                "Élysée announces a reform",
+                "Emmanuel Macron a présenté la réforme des retraites à Paris.",
+                language="fr",
+                stored_at=T0 + timedelta(seconds=60),
+            ),
+        ],
+    )
+    enrich(
+        engine,
+        "kremlin",
+        language="en",
+        enriched_at=T0 + timedelta(minutes=3),
+        persons=("Dmitry Peskov",),
+        orgs=("Kremlin",),
+        countries=("RU", "US"),
+    )
+    enrich(engine, "tokyo", language="en", enriched_at=T0 + timedelta(minutes=4), countries=("JP",))
+    enrich(
+        engine,
+        "berlin",
+        language="de",
+        enriched_at=T0 + timedelta(minutes=2),
+        persons=("Olaf Scholz",),
+        orgs=("Bundestag",),
+        countries=("DE",),
+    )
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    e = make_engine(database_url)
+    migrate(e)
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> Engine:
+    corpus(engine)
+    return engine
+
+
+def ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["article_id"] for r in rows]
+
+
+def test_the_migrated_database_searches_with_its_full_text_index(engine: Engine) -> None:
+    assert search.mode(engine) == ("postgresql" if engine.dialect.name == "postgresql" else "fts5")
+
+
+def test_q_finds_an_article_by_a_word_of_its_body_or_headline_and_not_by_an_absent_word(loaded: Engine) -> None:
+    assert ids(search.search(loaded, q="spokesman")) == ["kremlin"]  # body only
+    assert ids(search.search(loaded, q="Bundestag")) == ["berlin"]  # headline only
+    assert ids(search.search(loaded, q="PESKOV reporters")) == ["kremlin"]  # any case, headline and body
+    assert ids(search.search(loaded, q="ПЕСКОВ")) == ["kremlin"]  # Cyrillic, case folded
+    assert ids(search.search(loaded, q="réforme")) == ["paris"]
+    assert search.search(loaded, q="zebra") == []
+    assert search.search(loaded, q="peskov zebra") == []  # every word must be there
+    assert search.search(loaded, q="spokes") == []  # words, not parts of words
+
+
+def test_a_result_carries_the_article_its_enrichment_and_the_time_of_enrichment(loaded: Engine) -> None:
+    (found,) = search.search(loaded, q="spokesman")
+    assert set(found) == {c.name for c in ARTICLES.columns} | {"data", "enriched_at"}
+    assert found["headline"] == "Peskov says Moscow will answer Washington"
+    assert found["data"] == {"language": "en", "persons": 1}
+    assert found["enriched_at"].replace(tzinfo=UTC) == T0 + timedelta(minutes=3)
+    (plain,) = search.search(loaded, q="retraites")
+    assert plain["data"] is None and plain["enriched_at"] is None
+
+
+@pytest.mark.parametrize("typed", ['"Peskov"', "peskov*", "(peskov)", "peskov;", "-peskov", "  peskov  "])
+def test_punctuation_around_a_word_still_finds_the_word(loaded: Engine, typed: str) -> None:
+    assert ids(search.search(loaded, q=typed)) == ["kremlin"]
+
+
+def test_the_index_follows_updates_and_deletes(loaded: Engine) -> None:
+    with write_transaction(loaded) as conn:
+        conn.execute(
+            ARTICLES.update()
+            .where(ARTICLES.c.article_id == "tokyo")
+            .values(headline="Giraffes in Tokyo", body="Zookeepers counted them twice.")
+        )
+        conn.execute(ARTICLES.update().where(ARTICLES.c.article_id == "paris").values(url="https://example.org/x"))
+    assert ids(search.search(loaded, q="giraffes zookeepers")) == ["tokyo"]
+    assert search.search(loaded, q="traders") == []
+    assert search.search(loaded, q="quiet") == []
+    assert ids(search.search(loaded, q="retraites")) == ["paris"]  # another column changed: still found
+
+    # 'paris' was inserted last: on SQLite a new row takes its rowid again, so an index that still
+    # held the deleted row's words would find the new row by them.
+    with write_transaction(loaded) as conn:
+        conn.execute(ARTICLES.delete().where(ARTICLES.c.article_id == "paris"))
+    store(loaded, [article("lima", "Rain in Lima", "It rained all day.", language="es", stored_at=T0)])
+    assert search.search(loaded, q="retraites") == []
+    assert search.search(loaded, q="Élysée") == []
+    assert ids(search.search(loaded, q="rained")) == ["lima"]
+    _assert_index_in_step(loaded)
+
+
+def test_rows_the_bulk_insert_skips_as_duplicates_are_not_indexed_twice(loaded: Engine) -> None:
+    again = article("tokyo", "Other words", "Entirely different text", language="en", stored_at=T0)
+    assert store(loaded, [again]) == set()
+    assert search.search(loaded, q="entirely") == []
+    assert ids(search.search(loaded, q="traders")) == ["tokyo"]
+    _assert_index_in_step(loaded)
+
+
+def test_an_article_of_megabytes_of_distinct_words_is_stored_and_found(engine: Engine) -> None:
+    """A tsvector holds at most 1 MB: PostgreSQL's index covers the first 100,000 characters, so
+    that such an article (the inbox takes files up to 10 MB) is still stored."""
+    rng = random.Random(14)
+    body = " ".join("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=8)) for _ in range(200_000))
+    assert store(engine, [article("huge", "Huge", body, language="en", stored_at=T0)]) == {"huge"}
+    assert ids(search.search(engine, q=body[:17])) == ["huge"]
+
+
+def _assert_index_in_step(engine: Engine) -> None:
+    """SQLite: one indexed document per article, and each article's words find exactly it."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        docs = conn.execute(text("SELECT count(*) FROM articles_fts_docsize")).scalar()
+        rows = conn.execute(text("SELECT count(*) FROM articles")).scalar()
+        conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"))
+    assert docs == rows
+
+
+def test_filters_narrow_and_combine(loaded: Engine) -> None:
+    assert ids(search.search(loaded, lang="de")) == ["berlin"]  # detected, not the declared "en"
+    assert ids(search.search(loaded, lang="en")) == ["tokyo", "kremlin"]
+    assert ids(search.search(loaded, lang="fr")) == ["paris"]  # declared, while not enriched
+    assert ids(search.search(loaded, country="ru")) == ["kremlin"]
+    assert ids(search.search(loaded, country="DE")) == ["berlin"]
+    assert ids(search.search(loaded, person="DMITRY PESKOV")) == ["kremlin"]
+    assert search.search(loaded, person="Peskov") == []  # the name as the enrichment gives it
+    assert ids(search.search(loaded, org="kremlin")) == ["kremlin"]
+    assert search.search(loaded, org="Dmitry Peskov") == []  # a person is no organisation
+    assert search.search(loaded, person="Kremlin") == []
+    assert ids(search.search(loaded, q="markets", lang="en", country="JP")) == ["tokyo"]
+    assert search.search(loaded, q="markets", country="RU") == []
+    assert search.search(loaded, lang="en", person="Olaf Scholz") == []
+    assert len(search.search(loaded, q="", lang="", country=" ", person=None, org="")) == 4  # empty: no filter
+
+
+HOSTILE = [
+    '"',
+    '""',
+    "*",
+    "NEAR(",
+    "NEAR(a b, 2)",
+    "'); DROP TABLE articles; --",
+    "' OR '1'='1",
+    '" OR "" = "',
+    "a OR b",
+    "NOT zebra",
+    "headline:*",
+    "body : ^",
+    "(",
+    ")",
+    "{headline body}",
+    "- + ^ : ( ) * \" '",
+    "%",
+    "_",
+    "\\",
+    "\x00",
+    "\ud800",
+    "\u200b\u200d\ufeff",
+    "\U0001f600 \U0001f4f0",
+    "ספר",
+    "x" * 10_000,
+    "SELECT * FROM articles",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_q_never_raises_and_never_matches_everything(loaded: Engine, q: str) -> None:
+    assert search.search(loaded, q=q) == []
+    assert search.count(loaded) == {"articles": 4, "enriched": 3}
+
+
+def test_ten_thousand_random_characters_never_raise_nor_match_everything(loaded: Engine) -> None:
+    rng = random.Random(14)
+    for _ in range(5):
+        q = "".join(chr(rng.choice([rng.randrange(32, 0x250), rng.randrange(0x250, 0x30000)])) for _ in range(10_000))
+        assert len(search.search(loaded, q=q)) < 4
+
+
+@pytest.mark.parametrize("value", ["' OR 1=1 --", '"; DROP TABLE articles; --', "%", "_", "\x00", "\ud800"])
+def test_hostile_filter_values_match_nothing(loaded: Engine, value: str) -> None:
+    for field in ("lang", "country", "person", "org"):
+        assert search.search(loaded, **{field: value}) == [], field
+    assert search.count(loaded) == {"articles": 4, "enriched": 3}
+
+
+def test_newest_first_by_enrichment_then_storage_time(loaded: Engine) -> None:
+    # Stored: kremlin, tokyo, berlin, paris. Enriched: berlin +2 min, kremlin +3, tokyo +4.
+    assert ids(search.search(loaded)) == ["tokyo", "kremlin", "berlin", "paris"]
+    late = T0 + timedelta(minutes=10)  # stored after every enrichment, not enriched yet
+    store(loaded, [article("late", "Late story", "Just in.", language="en", stored_at=late)])
+    assert ids(search.search(loaded)) == ["late", "tokyo", "kremlin", "berlin", "paris"]
+    assert ids(search.search(loaded, lang="en")) == ["late", "tokyo", "kremlin"]
+
+
+def test_limit_is_held_between_1_and_1000(engine: Engine) -> None:
+    rows = [
+        article(f"f{i:05d}", f"Filler {i}", "Filler text.", language="en", stored_at=T0 + timedelta(seconds=i))
+        for i in range(1005)
+    ]
+    store(engine, rows)
+    assert len(search.search(engine, limit=10**9)) == 1000
+    assert len(search.search(engine, q="filler", limit=5000)) == 1000
+    assert ids(search.search(engine, limit=0)) == ["f01004"]
+    assert ids(search.search(engine, limit=-7)) == ["f01004"]
+    assert ids(search.search(engine, q="filler", limit=2)) == ["f01004", "f01003"]
+    assert search.count(engine) == {"articles": 1005, "enriched": 0}
+
+
+def test_q_is_cut_at_500_characters(loaded: Engine) -> None:
+    q = "peskov " * 80 + "zebra"  # zebra starts at character 560; character 500 is inside a "peskov"
+    assert ids(search.search(loaded, q=q)) == ["kremlin"]
+    assert search.search(loaded, q=q[-100:]) == []
+
+
+def test_count(loaded: Engine) -> None:
+    assert search.count(loaded) == {"articles": 4, "enriched": 3}
+
+
+def test_the_search_runs_on_the_full_text_index(loaded: Engine) -> None:
+    """The query's expression is the index's: the plan reads the index, not every article."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(loaded, "before_cursor_execute", capture)
+    try:
+        assert ids(search.search(loaded, q="spokesman")) == ["kremlin"]
+    finally:
+        event.remove(loaded, "before_cursor_execute", capture)
+    statement, parameters = next((s, p) for s, p in seen if " MATCH " in s or " @@ " in s)
+    with loaded.connect() as conn:
+        if loaded.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # four rows: a scan would be cheaper
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "ix_articles_fts" in plan
+        else:
+            plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "VIRTUAL TABLE INDEX" in plan and "articles_fts" in plan
+
+
+def _alembic(engine: Engine, direction: str, revision: str) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, direction)(cfg, revision)
+
+
+def _full_text_objects(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            found = conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'articles'"
+            )
+            return {r[0] for r in found} & {"ix_articles_fts"}
+        found = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE 'articles_fts%'")
+        return {r[0] for r in found}
+
+
+def test_the_migration_upgrades_downgrades_and_upgrades_again_indexing_rows_stored_meanwhile(loaded: Engine) -> None:
+    expected = (
+        {"ix_articles_fts"}
+        if loaded.dialect.name == "postgresql"
+        else {
+            "articles_fts",
+            "articles_fts_data",
+            "articles_fts_idx",
+            "articles_fts_docsize",
+            "articles_fts_config",
+            "articles_fts_insert",
+            "articles_fts_delete",
+            "articles_fts_update",
+        }
+    )
+    assert _full_text_objects(loaded) == expected
+
+    _alembic(loaded, "downgrade", "0003")
+    assert _full_text_objects(loaded) == set()
+    store(loaded, [article("lima", "Rain in Lima", "It rained all day.", language="es", stored_at=T0)])
+
+    _alembic(loaded, "upgrade", "head")
+    assert _full_text_objects(loaded) == expected
+    assert search.mode(loaded) in ("fts5", "postgresql")
+    assert ids(search.search(loaded, q="rained")) == ["lima"]  # stored while there was no index
+    assert ids(search.search(loaded, q="spokesman")) == ["kremlin"]
+    _assert_index_in_step(loaded)
+
+    _alembic(loaded, "downgrade", "0003")
+    _alembic(loaded, "upgrade", "head")
+    assert _full_text_objects(loaded) == expected
+    migrate(loaded)  # at head: nothing to do
+    assert ids(search.search(loaded, q="rained")) == ["lima"]
+
+
+def _no_fts5(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    def authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None, _src: str | None) -> int:
+        return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_CREATE_VTABLE and arg2 == "fts5" else sqlite3.SQLITE_OK
+
+    dbapi_conn.set_authorizer(authorize)
+
+
+def _untrusted_schema(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA trusted_schema = OFF")
+
+
+@pytest.mark.parametrize(("hook", "reason"), [(_no_fts5, "no FTS5"), (_untrusted_schema, "trusted_schema is off")])
+def test_sqlite_without_fts5_migrates_says_so_and_searches_with_like(sqlite_url: str, hook: Any, reason: str) -> None:
+    engine = make_engine(sqlite_url)
+    event.listen(engine, "connect", hook)
+    try:
+        with capture_logs() as logs:
+            migrate(engine)
+        (line,) = [entry for entry in logs if entry["event"] == "full_text_search_unavailable"]
+        assert line["log_level"] == "warning" and line["reason"].startswith(reason)
+        assert search.mode(engine) == "like"
+        assert _full_text_objects(engine) == set()
+
+        corpus(engine)
+        assert ids(search.search(engine, q="spokesman")) == ["kremlin"]
+        assert ids(search.search(engine, q="bundestag")) == ["berlin"]
+        assert ids(search.search(engine, q="peskov reporters", country="RU")) == ["kremlin"]
+        assert search.search(engine, q="zebra") == []
+        for q in HOSTILE:
+            found = search.search(engine, q=q)
+            if " OR " in f" {q.upper()} ":  # the word "or": LIKE finds it in "reporters", "for", "reform"
+                continue
+            assert len(found) < 4, q
+        for q in ("spokes%", "spokes_an", "%", "_"):  # LIKE's wildcards are escaped
+            assert search.search(engine, q=q) == [], q
+    finally:
+        engine.dispose()
