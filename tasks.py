@@ -83,6 +83,32 @@ def _sync(uv: str) -> None:
     _step("uv sync", [uv, "sync", "--locked", "--quiet", "--compile-bytecode", "--project", str(ROOT)])
 
 
+# Debian's Chromium and its WebDriver, for the browser tests (tests/e2e/test_web_browser.py).
+BROWSER = {"/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"}
+
+
+def _browser() -> None:
+    """Install Chromium and ChromeDriver with apt-get when they are missing and this runs as root. Otherwise
+    the browser tests say why they skip (and fail under CI=true): nothing here stops the other tests."""
+    missing = [package for path, package in BROWSER.items() if not os.access(path, os.X_OK)]
+    if not missing:
+        return
+    if getattr(os, "geteuid", lambda: -1)() != 0 or not shutil.which("apt-get"):
+        print(
+            f"tasks.py: {', '.join(missing)} missing and not installable here (needs root and apt-get): the "
+            "browser tests will skip",
+            file=sys.stderr,
+        )
+        return
+    print(f"tasks.py: installing {' '.join(BROWSER.values())} with apt-get (the browser tests)", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER.values()]
+    for attempt in ([install], [["apt-get", "update", "-qq"], install]):  # a stale package list: update, retry
+        if all(subprocess.run(step, env=env, check=False).returncode == 0 for step in attempt):
+            return
+    print("tasks.py: apt-get could not install chromium: the browser tests will skip (fail under CI)", file=sys.stderr)
+
+
 def _exec(uv: str, *args: str) -> None:
     """Replace this process, so that Ctrl-C and SIGTERM reach newswire or pytest directly."""
     command = [uv, "run", "--locked", "--quiet", "--project", str(ROOT), *args]
@@ -117,6 +143,7 @@ def _chore(chore: str, extra: list[str]) -> None:
         _exec(uv, "python", "-c", "from newswire_cli.asyncapi import write; print(write())")
     elif chore == "test":
         os.chdir(ROOT)
+        _browser()
         _exec(uv, "pytest", *extra)
     else:
         # Findings are ruff's own output, and its exit status is this command's: nothing to retry.
