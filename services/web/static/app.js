@@ -28,7 +28,7 @@
     filters: [], // {kind, key, label, words?, hits?}
     languages: new Map(), // language code -> articles
     lastId: null, // newest entry id received: where a new EventSource resumes
-    oldestId: null, // oldest entry id from the feed: where "Load older" continues
+    oldestId: null, // the feed's "next": where "Load older" goes on ("" at the start of the stream)
     capped: false,
     source: null,
     retryMs: 1000,
@@ -629,13 +629,12 @@
     if (before) params.set("before", before);
     const answer = await getJSON(`/api/feed?${params}`);
     const items = answer.items || [];
-    for (const item of items) {
-      const key = entryKey(item.id);
-      if (key && (!state.oldestId || compareKeys(key, entryKey(state.oldestId)) < 0)) state.oldestId = item.id;
-    }
+    // "next" is where older entries go on (null at the start of the stream); only the first page sets it
+    // when the page has not paged back yet, and every older page moves it on.
+    if (before || state.oldestId === null) state.oldestId = answer.next || "";
     receive(items);
     flush();
-    $("older").hidden = state.capped || items.length < FEED_PAGE;
+    $("older").hidden = state.capped || !state.oldestId;
     return answer;
   }
 
