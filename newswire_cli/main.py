@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=text).set_defaults(func=cmd_service, service=name)
     h = sub.add_parser("health", help="exit 0 if this container's service is alive (for healthchecks)")
     h.add_argument("--max-age", type=float, default=30.0, help="seconds since the last heartbeat (default 30)")
+    h.add_argument("--url", help="instead: healthy when this URL answers 2xx within 3 s (the page's /healthz)")
     h.set_defaults(func=cmd_health)
     b = sub.add_parser("bench", help="end-to-end benchmark against the plain redis-py + sqlite3 floor")
     b.add_argument("-n", "--articles", type=int, default=20_000, help="synthetic articles (default 20000)")
@@ -95,6 +96,7 @@ COMMANDS = (
     "newswire_cli.dead",
     "newswire_cli.requeue",
     "newswire_cli.replay",
+    "newswire_cli.web",
 )
 
 

@@ -7,6 +7,7 @@ import asyncio
 import fcntl
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
@@ -84,6 +85,8 @@ def cmd_up(_args: argparse.Namespace) -> int:
     from services.enrich.main import run as run_enrich
     from services.ingest.main import run as run_ingest
     from services.store.main import run as run_store
+    from services.web.main import run as run_web
+    from services.web.main import url_of
 
     ingest, store, enrich = (_settings_for(name) for name in ("ingest", "store", "enrich"))
     apply_umask(ingest, own=[ingest.data_dir])
@@ -105,23 +108,63 @@ def cmd_up(_args: argparse.Namespace) -> int:
     else:
         embedded = EmbeddedRedis(ingest.data_dir, port=ingest.embedded_port)
         redis_url = embedded.start()
+    web = page = requeue = None
     try:
-        _banner(ingest, store, redis_url, embedded is not None)
-        return _run(
-            heartbeat=ingest.heartbeat_file,
-            redis_url=redis_url,
-            service="up",
-            http=_http_address(ingest),
-            make=lambda stopping, checks: [
+        web, page = _web_socket(log)
+        if web is not None and web.web_admin:
+            from newswire_cli.web import web_requeue
+
+            requeue = web_requeue(web, redis_url)
+        _banner(ingest, store, redis_url, embedded is not None, page=url_of(page) if page else None)
+
+        def make(stopping: asyncio.Event, checks: list[Any]) -> list[Coroutine[Any, Any, None]]:
+            services = [
                 run_store(store, redis_url=redis_url, stopping=stopping, log=log, health=checks),
                 run_enrich(enrich, redis_url=redis_url, stopping=stopping, log=log, health=checks),
                 run_ingest(ingest, redis_url=redis_url, stopping=stopping, log=log, health=checks),
-            ],
+            ]
+            if web is not None and page is not None:
+                services.append(
+                    run_web(
+                        web,
+                        redis_url=redis_url,
+                        database_url=store.resolved_database_url,
+                        stopping=stopping,
+                        log=log,
+                        health=checks,
+                        requeue=requeue,
+                        sock=page,
+                    )
+                )
+            return services
+
+        return _run(
+            heartbeat=ingest.heartbeat_file, redis_url=redis_url, service="up", http=_http_address(ingest), make=make
         )
     finally:
+        if page is not None:
+            page.close()
+        if requeue is not None:
+            requeue.close()
         if embedded is not None:
             embedded.stop()
         lock.close()
+
+
+def _web_socket(log: Any) -> tuple[Any, socket.socket | None]:
+    """The live page's settings and listening socket for `newswire up` (None: NEWSWIRE_WEB_PORT=0). When
+    another program holds the port, a free one, with a warning: the banner says which."""
+    from services.web.config import WebSettings
+    from services.web.main import PortTaken, listen
+
+    web = load(WebSettings)
+    if not web.web_port:
+        return web, None
+    try:
+        return web, listen(web.web_host, web.web_port)
+    except PortTaken as exc:
+        log.warning("web_port_in_use", port=web.web_port, error=str(exc))
+        return web, listen(web.web_host, 0)
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -200,6 +243,10 @@ def _redis_answers(redis_url: str) -> Any:
 def cmd_health(args: argparse.Namespace) -> int:
     from newswire.health import verdict
 
+    if getattr(args, "url", None):
+        healthy, line = _url_verdict(args.url)
+        print(line, file=sys.stdout if healthy else sys.stderr)
+        return 0 if healthy else 1
     common = load(CommonSettings)
     if common.http_port:
         healthy, line = _http_verdict(common.http_host, common.http_port)
@@ -214,15 +261,22 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def _http_verdict(host: str, port: int) -> tuple[bool, str]:
     """(healthy, one line) from this machine's /healthz, asked on loopback when the server listens everywhere."""
-    import json
-    import urllib.error
-    import urllib.request
-
     if host in ("", "0.0.0.0", "localhost"):
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"
-    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
+    return _url_verdict(f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz")
+
+
+def _url_verdict(url: str) -> tuple[bool, str]:
+    """(healthy, one line): healthy when url answers 2xx within 3 s (`newswire health --url`: the live
+    page's /healthz, say)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"--url: {url[:200]!r} is not an http:// or https:// URL")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP_PROXY
     try:
         with opener.open(url, timeout=3) as resp:
@@ -322,7 +376,7 @@ async def _serving_http(
         await server.close()
 
 
-def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
+def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool, *, page: str | None = None) -> None:
     s = ingest.streams
     shown_db = store.resolved_database_url
     where = ""
@@ -342,6 +396,7 @@ def _banner(ingest: Any, store: Any, redis_url: str, embedded: bool) -> None:
                 f"  redis     {redact(redis_url)}{where}",
                 f"  streams   {s.raw} -> {s.stored} -> {s.enriched}   (rejects: {s.dead})",
                 f"  follow    newswire tail {s.enriched}",
+                *([f"  web       {page}"] if page else []),
                 *([f"  http      {_http_base(ingest)}/healthz  /readyz  /metrics"] if ingest.http_port else []),
                 "Ctrl-C stops cleanly.",
             ]
