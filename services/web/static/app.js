@@ -34,6 +34,7 @@
     retryMs: 1000,
     searchToken: 0,
     lastFilterMs: null,
+    lastFilterPaintMs: null,
     skipped: 0,
   };
 
@@ -394,6 +395,7 @@
 
   function updateCounts() {
     $("count").textContent = String(state.records.length);
+    $("count-unit").textContent = state.records.length === 1 ? "article" : "articles";
     $("empty").hidden = state.records.length > 0;
     const shown = $("shown");
     if (state.filters.length) {
@@ -486,6 +488,12 @@
     updateCounts();
     renderActiveFilters();
     state.lastFilterMs = performance.now() - started;
+    // And until the browser has drawn it: the frame after this one starts once style, layout and paint are done.
+    requestAnimationFrame(() => {
+      requestAnimationFrame(() => {
+        state.lastFilterPaintMs = performance.now() - started;
+      });
+    });
   }
 
   function setFilter(kind, value, label) {
@@ -668,17 +676,27 @@
     box.title = description;
     const head = el("div", "chart-head");
     const value = el("span", "chart-value", "\u2013");
-    head.append(el("span", "chart-title", title), value);
+    const peak = el("span", "chart-peak");
+    const name = el("span", "chart-title", title);
+    name.append(peak);
+    head.append(name, value);
     const plot = svg("svg", { class: "spark", viewBox: "0 0 240 40", preserveAspectRatio: "none", "aria-hidden": "true" });
     plot.append(svg("line", { class: "baseline", x1: 0, y1: 39.5, x2: 240, y2: 39.5 }));
+    const area = lines.length === 1 ? svg("polygon", { class: `area ${lines[0]}`, points: "" }) : null;
+    if (area) plot.append(area);
     const polylines = lines.map((line) => {
       const poly = svg("polyline", { class: `line ${line}`, points: "" });
       plot.append(poly);
       return poly;
     });
     box.append(head, plot);
+    if (lines.length > 1) {
+      const legend = el("div", "legend");
+      for (const line of lines) legend.append(el("span", `key ${line}`, line));
+      box.append(legend);
+    }
     $("health-charts").append(box);
-    charts[id] = { value, polylines };
+    charts[id] = { value, polylines, area, peak };
   }
 
   function buildCharts() {
@@ -687,11 +705,12 @@
     chartBox("backlog", "backlog", "entries the consumer groups have not read (lag) or not acknowledged (pending)", ["backlog"]);
   }
 
+  // The lines of a chart, scaled to the highest value it shows; returns that value.
   function draw(id, lists) {
     const chart = charts[id];
-    let max = 0;
-    for (const list of lists) for (const v of list) if (v !== null && v > max) max = v;
-    max = max > 0 ? max * 1.1 : 1;
+    let top = 0;
+    for (const list of lists) for (const v of list) if (v !== null && v > top) top = v;
+    const max = top > 0 ? top * 1.1 : 1;
     lists.forEach((list, i) => {
       const step = 240 / (HISTORY - 1);
       const offset = HISTORY - list.length;
@@ -701,7 +720,13 @@
         points.push(`${((offset + j) * step).toFixed(1)},${(39 - (v / max) * 37).toFixed(1)}`);
       });
       chart.polylines[i].setAttribute("points", points.join(" "));
+      if (chart.area && points.length) {
+        const firstX = points[0].split(",")[0];
+        const lastX = points[points.length - 1].split(",")[0];
+        chart.area.setAttribute("points", `${firstX},40 ${points.join(" ")} ${lastX},40`);
+      }
     });
+    return top;
   }
 
   function push(list, value) {
@@ -729,7 +754,8 @@
         if (seconds > 0) perSecond = Math.max(0, ((now.length || 0) - (before.length || 0)) / seconds);
       }
       push(series[stream], perSecond);
-      draw(stream, [series[stream]]);
+      const top = draw(stream, [series[stream]]);
+      charts[stream].peak.textContent = top > 0 ? ` \u00b7 peak ${rate(top)}/s` : "";
       charts[stream].value.textContent = perSecond === null ? `${now.length || 0} in stream` : `${rate(perSecond)}/s`;
     }
     $("dead-total").textContent = String((streams.dead && streams.dead.length) || 0);
@@ -750,7 +776,8 @@
       return tr;
     });
     push(series.backlog, backlog);
-    draw("backlog", [series.backlog]);
+    const top = draw("backlog", [series.backlog]);
+    charts.backlog.peak.textContent = top > 0 ? ` \u00b7 peak ${top}` : "";
     charts.backlog.value.textContent = `${backlog}`;
     $("groups").tBodies[0].replaceChildren(...rows);
 
@@ -907,6 +934,9 @@
     },
     get lastFilterMs() {
       return state.lastFilterMs;
+    },
+    get lastFilterPaintMs() {
+      return state.lastFilterPaintMs;
     },
     disconnect() {
       if (state.source) state.source.close();
