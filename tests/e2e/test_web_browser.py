@@ -178,6 +178,17 @@ def test_a_thousand_files_are_all_shown_once_and_a_chip_filters_them_quickly(
     assert page.count() == 1000
     page.click(page.css("#active-filters .active-filter .remove")[0])
     page.wait(lambda: len(page.read()["visible"]) == 1000, timeout=10, what="every article shown again")
+
+    # Opened afresh, the page reads the newest 200 from the feed, then older pages on demand.
+    driver.refresh()
+    page.wait(lambda: page.read()["status"] == "live" and page.count() == 200, timeout=20, what="the first page")
+    while page.css("#older:not([hidden])"):
+        before = page.count()
+        page.click(page.css("#older")[0])
+        page.wait(lambda n=before: page.count() > n or not page.css("#older:not([hidden])"), what="an older page")
+    _assert_each_once(page, web_pipeline, 1000)
+    entry_ids = page.read()["entry_ids"]
+    assert entry_ids == sorted(entry_ids, key=lambda i: tuple(map(int, i.split("-"))), reverse=True), "newest first"
     assert page.console_problems() == []
 
 
@@ -254,11 +265,26 @@ def test_html_in_an_article_shows_as_text_and_a_dead_letter_shows_without_requeu
     assert page.js("return document.querySelectorAll('#feed script, #feed img, #feed b, #feed i').length;") == 0
     assert page.js("return document.scripts.length;") == 1  # app.js alone
     from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.support.ui import Select
 
     with pytest.raises(NoAlertPresentException):
         _ = driver.switch_to.alert
     quotes = [li.get_attribute("textContent") for li in item.find_elements("css selector", ".quotes li")]
     assert any("<script>alert(1)</script>" in q for q in quotes), quotes
+
+    # A text search (Enter) narrows the list to what the database finds, a language keeps it.
+    search = page.css("#q")[0]
+    search.send_keys("zebra\n")
+    page.wait(lambda: page.read()["visible"] == [], timeout=5, what="no article for 'zebra'")
+    page.wait(lambda: "Database: 0 matching" in page.css("#search-note")[0].text, timeout=10, what="the answer")
+    search.clear()
+    search.send_keys("Peskov thursday\n")
+    page.wait(lambda: page.read()["visible"] == [event["article_id"]], timeout=5, what="the article found")
+    page.wait(lambda: "Database: 1 matching" in page.css("#search-note")[0].text, timeout=10, what="the answer")
+    page.click(page.css("#active-filters .remove")[0])
+    Select(page.css("#lang")[0]).select_by_value("en")
+    assert page.read()["visible"] == [event["article_id"]]
+    assert [f.text for f in page.css("#active-filters .filter-value")] == ["EN"]
 
     # The empty file's dead letter, with its reason; no requeue button without NEWSWIRE_WEB_ADMIN.
     page.wait(lambda: page.css("#dead li .reason"), timeout=15, what="the dead letter listed")
