@@ -29,6 +29,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 APP_SERVICES = ("ingest", "store", "enrich")
+WEB_PORT = "8642"  # the live page's, inside its container and by default on the host's loopback
 
 # What docker-compose.yml gives each app container. test_compose_environment checks the
 # file says exactly this, and the process tests below run the services with it.
@@ -51,6 +52,12 @@ COMPOSE_ENV = {
     },
     "store": dict(_COMMON_ENV),
     "enrich": dict(_COMMON_ENV),
+    "web": {
+        **_COMMON_ENV,
+        "NEWSWIRE_WEB_HOST": "0.0.0.0",
+        "NEWSWIRE_WEB_PORT": WEB_PORT,
+        "NEWSWIRE_WEB_ADMIN": "0",
+    },
 }
 
 
@@ -145,8 +152,8 @@ def config(tmp_path: Path) -> str:
     return _compose(tmp_path, "config")
 
 
-def test_compose_defines_the_five_services_and_named_volumes(tmp_path: Path, config: str) -> None:
-    assert set(_compose(tmp_path, "config", "--services").split()) == {"redis", "postgres", *APP_SERVICES}
+def test_compose_defines_the_six_services_and_named_volumes(tmp_path: Path, config: str) -> None:
+    assert set(_compose(tmp_path, "config", "--services").split()) == {"redis", "postgres", *APP_SERVICES, "web"}
     assert set(_compose(tmp_path, "config", "--volumes").split()) == {"redis-data", "postgres-data"}
     assert items(block(config, "services", "redis", "volumes")) == ["redis-data:/data:rw"]
     assert items(block(config, "services", "postgres", "volumes")) == ["postgres-data:/var/lib/postgresql/data:rw"]
@@ -157,6 +164,7 @@ def test_every_service_has_a_healthcheck_and_restarts(config: str) -> None:
         "redis": ["CMD", "redis-cli", "ping"],
         "postgres": ["CMD", "pg_isready", "-U", "newswire", "-d", "newswire"],
         **{name: ["CMD", "newswire", "health"] for name in APP_SERVICES},
+        "web": ["CMD", "newswire", "health", "--url", f"http://127.0.0.1:{WEB_PORT}/healthz"],
     }
     for name, test in expected.items():
         assert items(block(config, "services", name, "healthcheck", "test")) == test, name
@@ -178,12 +186,17 @@ def test_postgres_database_matches_the_services_url(config: str) -> None:
     env = scalars(block(postgres, "environment"))
     assert set(env) >= {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"}
     url = f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@postgres:5432/{env['POSTGRES_DB']}"
-    for name in ("store", "enrich"):
+    for name in ("store", "enrich", "web"):
         assert scalars(block(config, "services", name, "environment"))["NEWSWIRE_DATABASE_URL"] == url
 
 
 def test_app_services_wait_for_healthy_dependencies(config: str) -> None:
-    needs = {"ingest": {"redis"}, "store": {"redis", "postgres"}, "enrich": {"redis", "postgres"}}
+    needs = {
+        "ingest": {"redis"},
+        "store": {"redis", "postgres"},
+        "enrich": {"redis", "postgres"},
+        "web": {"redis", "postgres"},
+    }
     for name, deps in needs.items():
         depends_on = block(config, "services", name, "depends_on")
         assert keys(depends_on) == deps, name
@@ -192,20 +205,32 @@ def test_app_services_wait_for_healthy_dependencies(config: str) -> None:
 
 
 def test_app_services_run_the_one_image_with_their_command(config: str) -> None:
-    for name in APP_SERVICES:
+    for name in (*APP_SERVICES, "web"):
         service = block(config, "services", name)
         assert scalars(block(service, "build"))["context"] == str(ROOT), name
         assert items(block(service, "command")) == [name]
 
 
 def test_compose_environment(config: str) -> None:
-    for name in APP_SERVICES:
+    for name in (*APP_SERVICES, "web"):
         assert scalars(block(config, "services", name, "environment")) == COMPOSE_ENV[name], name
+
+
+def test_the_live_page_is_published_on_the_hosts_loopback_only(tmp_path: Path, config: str) -> None:
+    web = block(config, "services", "web")
+    assert items(block(web, "ports")) == [f"127.0.0.1:{WEB_PORT}:{WEB_PORT}/tcp"]
+    assert "volumes" not in keys(web), "the page reads Redis and the database, not the folders"
+    elsewhere = _compose(tmp_path, "config", NEWSWIRE_WEB_PORT="9000", NEWSWIRE_WEB_ADMIN="1")
+    assert items(block(elsewhere, "services", "web", "ports")) == [f"127.0.0.1:9000:{WEB_PORT}/tcp"]
+    env = scalars(block(elsewhere, "services", "web", "environment"))
+    assert (env["NEWSWIRE_WEB_PORT"], env["NEWSWIRE_WEB_ADMIN"]) == (WEB_PORT, "1")
+    for name in ("redis", "postgres", *APP_SERVICES):
+        assert "ports" not in keys(block(config, "services", name)), f"{name} publishes a port"
 
 
 def test_app_services_have_time_to_drain_before_docker_kills(config: str) -> None:
     # A service gives its in-flight batches 30 s after SIGTERM (newswire/service.py), then shuts down.
-    for name in APP_SERVICES:
+    for name in (*APP_SERVICES, "web"):
         grace = scalars(block(config, "services", name))["stop_grace_period"]
         assert grace.endswith("s") and int(grace[:-1]) >= 40, f"{name}: stop_grace_period {grace}"
 
