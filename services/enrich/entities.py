@@ -479,9 +479,27 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return before[cut + 1 :] + " " + after[:stop]
 
 
+_TABLE_ROW_CHARS = 200
+
+
+def _table_row(line: str) -> bool:
+    """A row of a results table: a short line of a name and numbers, two or more, that make at least two
+    fifths of its words ("Leeds 3 1 1 1 4 4 4", "Leeds 2 Chelsea 1"); no regex, so no backtracking."""
+    if len(line) > _TABLE_ROW_CHARS:
+        return False
+    tokens = line.split()
+    numbers = sum(1 for t in tokens if t.isdigit() and len(t) <= 3)
+    return numbers >= 2 and numbers * 5 >= len(tokens) * 2 and not tokens[0].isdigit()
+
+
 def _sport(text: str, start: int, end: int) -> bool:
     sentence = _sentence_around(text, start, end)
     if _SCORE.search(sentence):
+        return True
+    line_start = text.rfind("\n", max(0, start - _TABLE_ROW_CHARS), start) + 1
+    line_end = text.find("\n", end, end + _TABLE_ROW_CHARS)
+    line = text[line_start : line_end if line_end >= 0 else min(len(text), end + _TABLE_ROW_CHARS + 1)]
+    if _table_row(line):
         return True
     return any(w.strip(",.;:()\"'“”").lower() in _SPORT_WORDS for w in sentence.split())
 

@@ -364,3 +364,24 @@ def test_a_letter_that_ends_a_sentence_joins_nothing_after_it(text: str) -> None
     result = extract(text, "en")
     assert not result.persons
     assert all(". " not in found.name for found in result.organizations + result.locations)
+
+
+def test_clubs_in_a_results_table_are_organisations() -> None:
+    text = "Standings after Saturday's games:\nLeeds 3 1 1 1 4 4 4\nLiverpool 3 2 1 0 7 2 7\n"
+    result = extract(text, "en")
+    assert [o.name for o in result.organizations] == ["Leeds", "Liverpool"]
+    assert not result.locations
+
+
+def test_a_city_in_prose_with_a_number_stays_a_city() -> None:
+    result = extract("He moved to Leeds in 2019 with 3 friends.", "en")
+    assert [loc.name for loc in result.locations] == ["Leeds"]
+
+
+def test_a_results_table_row_is_read_without_backtracking() -> None:
+    import time
+
+    text = ("Leeds" + " 1        " * 40 + " 1234\n") * 200
+    start = time.process_time()
+    extract(text, "en")
+    assert time.process_time() - start < 2.0
