@@ -7,11 +7,12 @@ root) and stops it afterwards only if it started it. Where the lab is absent the
 skipped with the reason, except under CI=true, where it fails: CI must run it.
 
 One test, in the order a deployment lives: build; ingest refusing a folder it cannot write
-(one line, exit 2); the five containers healthy; the seed through to PostgreSQL and
-articles:enriched; three store and two enrich replicas on 200 files; a Redis restart and
-`kill -9` of replicas while 300 more files flow; `down` then `up` keeping the data. After
-each step every file is one row and one enriched event, and nothing is left pending. The
-figures (times, files, replicas) are printed as one JSON line.
+(one line, exit 2); the six containers healthy; the seed through to PostgreSQL and
+articles:enriched, and on the live page (service web, on the host's loopback); three store and
+two enrich replicas on 200 files; a Redis restart and `kill -9` of replicas while 300 more files
+flow; `down` then `up` keeping the data. After each step every file is one row and one enriched
+event, and nothing is left pending. The figures (times, files, replicas) are printed as one JSON
+line.
 
 It runs a temporary copy of the repository's files (tracked, and untracked ones git does
 not ignore), so that nothing local (.venv, data/, var/, .env) reaches Compose or the build.
@@ -22,9 +23,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,6 +124,7 @@ class Stack:
             "NEWSWIRE_HOST_DIR": str(self.host_dir),
             "NEWSWIRE_UID": str(UID),
             "NEWSWIRE_GID": str(GID),
+            "NEWSWIRE_WEB_PORT": str(_free_port()),
         }
 
     @property
@@ -253,6 +257,20 @@ def _copy_repository(dest: Path) -> None:
             shutil.copy2(source, dest / name)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _page(stack: Stack, path: str) -> Any:
+    """The live page's JSON answer at `path`, asked on the host's loopback where compose publishes it."""
+    url = f"http://127.0.0.1:{stack.env['NEWSWIRE_WEB_PORT']}{path}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
 @pytest.fixture
 def stack(lab: dict[str, Any], tmp_path: Path) -> Iterator[Stack]:
     s = Stack(tmp_path, lab["env"])
@@ -270,15 +288,19 @@ def test_compose_file_runs_for_real(lab: dict[str, Any], stack: Stack, capsys: p
     _ingest_refuses_a_folder_it_cannot_write(stack)
     with _timed(figures, "healthy_s"):
         stack.compose("up", "-d", timeout=300)
-        stack.wait_healthy(5)
+        stack.wait_healthy(6)  # redis, postgres, ingest, store, enrich, web
     assert stack.inbox.is_dir() and stack.inbox.stat().st_uid == UID
     with _timed(figures, "seed_s"):
         files = _seed_through_to_postgres_and_the_stream(stack)
+    # the live page, published on the host's loopback, shows the seed from PostgreSQL and the stream
+    assert _page(stack, "/healthz")["status"] == "ok"
+    assert _page(stack, "/api/count")["enriched"] == files
+    assert len(_page(stack, "/api/feed?limit=5")["items"]) == files
 
     # Three store and two enrich replicas in the two consumer groups: 200 files, each once.
     with _timed(figures, "scaled_healthy_s"):
         stack.compose("up", "-d", "--scale", "store=3", "--scale", "enrich=2", "--no-recreate", timeout=300)
-        stack.wait_healthy(8)  # redis, postgres, ingest, 3 store, 2 enrich
+        stack.wait_healthy(9)  # redis, postgres, ingest, 3 store, 2 enrich, web
     with _timed(figures, "scaled_s"):
         write_corpus(stack.inbox, 200, start=0)
         files += 200
@@ -295,7 +317,7 @@ def test_compose_file_runs_for_real(lab: dict[str, Any], stack: Stack, capsys: p
         stack.compose("down", "--timeout", "45", timeout=600)
     with _timed(figures, "up_again_healthy_s"):
         stack.compose("up", "-d", timeout=300)
-        stack.wait_healthy(5)
+        stack.wait_healthy(6)
     wait_for(lambda: stack.settled(files), timeout=60, interval=1, what="the data kept across down and up")
     stack.check_each_once(files)
 
