@@ -52,9 +52,10 @@ def search(
 
     Each is its articles row as a dict, plus "data" (the enrichment, or None) and "enriched_at".
     lang: the detected language (the declared one while not enriched); country: an ISO alpha-2
-    code among the countries mentioned; person, org: an entity name, case-insensitive. An empty
-    value filters nothing; q without a word finds nothing. limit is held to 1..1000, q to its
-    first 500 characters (less a word the cut would split)."""
+    code among the countries mentioned; person, org: an entity name, case-insensitive. None or a
+    blank value (q included) filters nothing; a q with no word in it (only punctuation) finds
+    nothing. limit is held to 1..1000, q to its first 500 characters (less a word the cut would
+    split)."""
     limit = min(max(int(limit), 1), MAX_LIMIT)
     words: list[str] = []
     if q and q.strip():
