@@ -31,7 +31,7 @@ from tests.e2e.browser_support import (
 )
 from tests.support import SEED, Pipeline, drop, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each runs `newswire up` and a browser: seconds
 
 SEED_HEADLINE = "Russia Will Not Allow Americans to Speak to It from Position of Force: Spokseman"
 ARRIVAL_BOUND_MS = 2000  # the acceptance: on the page within 2 s of its enriched event
