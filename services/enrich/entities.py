@@ -1048,6 +1048,11 @@ def _unplaced_locations(text: str, c: _Collector, in_person: _Cover, locations: 
 
 # English text: the statistical tagger's names (services/enrich/tagger.py) are merged with the rules'.
 TAGGED = True
+# The types taken from the tagger: its persons (given names no list has, "Xherdan Shaqiri") and its
+# organisations (names no list has). Not its places: on the development set they are right 68% of the
+# time against the gazetteer's 88%, and they come with no country; the tagger's LOC added there
+# lowered LOC F1 (0.869 -> 0.845). An organisation of the tagger's still takes the places inside it.
+TAGGED_TYPES = frozenset({"PER", "ORG"})
 
 
 # Time zones the tagger may take for organisations ("12:00 UTC")
@@ -1156,6 +1161,8 @@ class _Merge:
         return True
 
     def add(self, start: int, end: int, typ: str) -> None:
+        if typ not in TAGGED_TYPES:
+            return
         if self._no_name(start, end, typ) or not any(ch.isalpha() for ch in self.text[start:end]):
             return  # "2024-05-01": no name without a letter
         if self.named(start, end):

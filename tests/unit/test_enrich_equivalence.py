@@ -100,7 +100,8 @@ def test_a_walk_that_does_not_synchronise_is_caught_and_done_byte_by_byte(monkey
 
 _UP = "A-ZÀ-ÖØ-ÞА-ЯЁ"
 _TOKEN_BEFORE = (
-    rf"(?:(?:[A-Z]\.){{2,}}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Lt|Col|Prof|Jr|Gov)\.|[{_UP}][\w'’]*(?:-[\w'’]+)*)"
+    rf"(?:(?:[A-Z]\.){{2,}}|(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Lt|Col|Prof|Jr|Gov)\.|[A-Z]\.(?=[ \t]+[{_UP}])"
+    rf"|[{_UP}][\w'’]*(?:-[\w'’]+)*)"
 )
 SEQUENCE_BEFORE = re.compile(rf"{_TOKEN_BEFORE}(?:(?:[ \t]+{entities._CONNECT})*[ \t]+{_TOKEN_BEFORE})*")
 TOKEN_BEFORE = re.compile(_TOKEN_BEFORE)
