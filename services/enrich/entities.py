@@ -396,7 +396,10 @@ def _hyphenated_given(name: tuple[str, ...]) -> bool:
 
 def _name(texts: tuple[str, ...], lang: str | None) -> _Name:
     org = _org_by_words(texts) or _team(texts, lang)
-    titled = [i for i, t in enumerate(texts) if _title(t)]
+    # a title word before an organisation word names the organisation: "State Department", "Defence Ministry"
+    titled = [
+        i for i, t in enumerate(texts) if _title(t) and not (i + 1 < len(texts) and texts[i + 1].lower() in ORG_WORDS)
+    ]
     skip = titled[-1] + 1 if titled else 0
     lead = titled[0] if titled else 0
     rest = texts[skip:]
