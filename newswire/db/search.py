@@ -4,6 +4,11 @@ The full-text index is revision 0004's: SQLite's FTS5 table articles_fts, or Pos
 index on PG_DOCUMENT (the same expression here, so that the planner uses it). A SQLite without
 FTS5 has no articles_fts: its searches read headline and body with LIKE instead.
 
+PostgreSQL keeps its index on each insert. SQLite's is not kept by the store's inserts (they would
+pay for it): catch_up() indexes the articles stored since it last ran (the web service calls it
+every second), and until then q does not find them; unindexed() says how many they are. The
+filters without q read the tables, and see every row.
+
 What a user types is never query syntax: every word becomes a quoted FTS5 phrase, or goes to
 plainto_tsquery, as a bound parameter like every other value.
 """
@@ -32,6 +37,8 @@ from newswire.text import clean_text
 
 MAX_LIMIT = 1000
 MAX_QUERY_CHARS = 500
+CATCH_UP_BATCH = 2000  # articles a catch-up indexes at most: its write transaction stays short
+FTS_TABLE = "articles_fts"
 PG_DOCUMENT = "to_tsvector('simple', left(hits.headline || ' ' || hits.body, 100000))"
 
 Mode = Literal["fts5", "like", "postgresql"]
@@ -126,6 +133,54 @@ def count(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         articles, enriched = conn.execute(stmt).one()
     return {"articles": int(articles), "enriched": int(enriched)}
+
+
+def catch_up(engine: Engine, *, batch: int = CATCH_UP_BATCH) -> int:
+    """SQLite with FTS5: index the next articles not indexed yet (up to batch, the oldest first, in
+    rowid order) and move search_index's last_rowid to the last of them; how many. Elsewhere 0
+    (PostgreSQL's index is kept on insert, LIKE needs none).
+
+    One short write transaction, BEGIN IMMEDIATE: it holds SQLite's single writer lock from its
+    start, so no article is stored while it reads and writes, and two catch-ups at once (two
+    processes, two threads) run one after the other, the second finding what the first left."""
+    batch = max(int(batch), 1)
+    if engine.dialect.name != "sqlite":
+        return 0
+    with engine.connect() as conn:
+        if _mode(conn) != "fts5":
+            return 0
+        # pysqlite begins no transaction for a SELECT: this BEGIN is the transaction's start (closing
+        # the connection without the commit rolls it back).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        last = conn.exec_driver_sql(f"SELECT last_rowid FROM search_index WHERE name = '{FTS_TABLE}'").scalar_one()
+        upto, n = conn.exec_driver_sql(
+            "SELECT max(rowid), count(*) FROM (SELECT rowid FROM articles WHERE rowid > ? ORDER BY rowid LIMIT ?)",
+            (last, batch),
+        ).one()
+        if n:
+            conn.exec_driver_sql(
+                f"INSERT INTO {FTS_TABLE}(rowid, headline, body) "
+                "SELECT rowid, headline, body FROM articles WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+                (last, upto),
+            )
+            conn.exec_driver_sql(f"UPDATE search_index SET last_rowid = ? WHERE name = '{FTS_TABLE}'", (upto,))
+        conn.commit()
+    return int(n)
+
+
+def unindexed(engine: Engine) -> int:
+    """SQLite with FTS5: how many articles catch_up() has not indexed yet (q does not find them).
+    Elsewhere 0. A count over a range of rowids: the rows stored since the last catch-up."""
+    if engine.dialect.name != "sqlite":
+        return 0
+    with engine.connect() as conn:
+        if _mode(conn) != "fts5":
+            return 0
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM articles "
+            f"WHERE rowid > (SELECT last_rowid FROM search_index WHERE name = '{FTS_TABLE}')"
+        )
+        return int(found.scalar_one())
 
 
 def mode(engine: Engine) -> Mode:

@@ -3,12 +3,15 @@
 Redis is read with redis.asyncio; the database (search, counts) and the decoding of many events at once run
 in worker threads, so that the loop never waits on them. Every answer is JSON (the page and its files
 aside), errors included: {"error": "<one line>"}. Nothing here writes, the requeue button excepted, which
-is the `newswire requeue` command's own operation, handed in by the composition root (`requeue`)."""
+is the `newswire requeue` command's own operation, handed in by the composition root (`requeue`), and the
+search index: while the app runs, a task brings SQLite's full-text index up to the newest articles every
+second (newswire.db.search.catch_up; the store does not index what it inserts)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +31,7 @@ from newswire.db.engine import make_engine
 from newswire.redaction import redact_text
 from newswire.redisio import client
 from newswire.text import one_line
+from newswire.waiting import pause
 from services.web import events, reading
 from services.web.config import WebSettings
 from services.web.items import NotAnArticle, item_from_event, item_from_row
@@ -44,6 +48,12 @@ MAX_STREAMS = 64  # event streams served at once (each holds a Redis connection 
 FILTER_MAX = 200  # characters of a person or organisation filter
 QUERY_MAX = 500
 REQUEUE_HEADER = "x-newswire-requeue"
+CATCH_UP_EVERY_S = 1.0  # the search index is this far behind the newest articles, about
+CATCH_UP_BATCH = 2000  # articles per catch-up transaction (about 0.25 s of SQLite's writer lock; its default)
+# Between two full batches: a store waiting for the writer lock (SQLite's busy handler sleeps up to
+# 100 ms between its tries) gets it before the next batch takes it again.
+CATCH_UP_PAUSE_S = 0.15
+STOP_GRACE_S = 10  # for a catch-up under way when the app stops
 
 
 class Requeued(Protocol):
@@ -127,11 +137,41 @@ class Api:
         self.engine = make_engine(self.database_url)
         self.scripts = reading.Scripts(self.r)
         self.statistics = Stats(self.r, self.scripts, self.streams, self.engine, threaded=run_in_threadpool)
+        done = asyncio.Event()
+        indexing = asyncio.create_task(self._catch_up(done), name="web-search-index")
         try:
             yield
         finally:
+            done.set()
+            # The batch under way (in its thread) ends first: the engine is not disposed under it.
+            _, late = await asyncio.wait({indexing}, timeout=STOP_GRACE_S)
+            for task in late:
+                task.cancel()
             await self.r.aclose()
             self.engine.dispose()
+
+    async def _catch_up(self, done: asyncio.Event) -> None:
+        """Every second (at once at the start), index the articles stored since (SQLite: a catch-up
+        per batch until one is not full; nothing to do on PostgreSQL), until done (the app stops). A
+        round that indexed something logs one line; a database error logs one line and the next
+        round tries again."""
+        while not done.is_set():
+            started, rows = time.perf_counter(), 0
+            try:
+                catch_up = _search_module().catch_up
+                while True:
+                    n = await run_in_threadpool(catch_up, self.engine, batch=CATCH_UP_BATCH)
+                    rows += n
+                    if n < CATCH_UP_BATCH or done.is_set():
+                        break
+                    await asyncio.sleep(CATCH_UP_PAUSE_S)
+            except Exception as exc:  # noqa: BLE001 - the database away or busy: the next round retries
+                self.log.warning("search_index_failed", error=self._redacted_database(exc), indexed=rows)
+            else:
+                if rows:
+                    ms = round((time.perf_counter() - started) * 1000)
+                    self.log.info("search_indexed", rows=rows, ms=ms)
+            await pause(done, CATCH_UP_EVERY_S)
 
     # -- the page ---------------------------------------------------------------------------------
     async def page(self, _request: Request) -> Response:
@@ -204,8 +244,10 @@ class Api:
             filters["lang"] = filters["lang"].lower()
         if filters["country"]:
             filters["country"] = filters["country"].upper()
+        # Counted before the search: an article indexed meanwhile is found and still counted, never the reverse.
+        unindexed = await self._database(searching.unindexed, self.engine)
         rows = await self._database(searching.search, self.engine, limit=limit, **filters)
-        body = await run_in_threadpool(_search_body, rows)
+        body = await run_in_threadpool(_search_body, rows, unindexed)
         return Response(body, media_type="application/json")
 
     async def count(self, _request: Request) -> Response:
@@ -259,9 +301,11 @@ class Api:
         try:
             return await run_in_threadpool(fn, *args, **kwargs)
         except SQLAlchemyError as exc:
-            cause = getattr(exc, "orig", None) or exc
-            shown = redact_text(one_line(cause) or type(cause).__name__, self.database_url)
-            raise Problem(503, f"database: {shown[:300]}") from None
+            raise Problem(503, f"database: {self._redacted_database(exc)}") from None
+
+    def _redacted_database(self, exc: BaseException) -> str:
+        cause = getattr(exc, "orig", None) or exc
+        return redact_text(one_line(cause) or type(cause).__name__, self.database_url)[:300]
 
     def _redacted(self, exc: BaseException) -> str:
         return redact_text(one_line(exc) or type(exc).__name__, self.redis_url)[:300]
@@ -287,9 +331,10 @@ def _feed_body(entries: list[tuple[str, dict[bytes, bytes]]], newest: str | None
     return _dumps({"items": items, "newest": newest, "next": older})
 
 
-def _search_body(rows: list[dict[str, Any]]) -> bytes:
+def _search_body(rows: list[dict[str, Any]], unindexed: int) -> bytes:
+    """With "unindexed": the newest articles q does not find yet (SQLite: not caught up yet; else 0)."""
     items = [item_from_row(row) for row in rows]
-    return _dumps({"items": items, "count": len(items)})
+    return _dumps({"items": items, "count": len(items), "unindexed": int(unindexed)})
 
 
 # -- input ------------------------------------------------------------------------------------------

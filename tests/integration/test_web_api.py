@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ import pytest
 import redis
 import structlog
 from sqlalchemy import insert
+from structlog.testing import capture_logs
 
 from newswire.contracts import (
     ArticleDiscovered,
@@ -572,6 +574,8 @@ def test_search_and_count_read_the_database(
     peskov = store_rows(db, 1, raw_id="1-0", headline=HOSTILE)
     store_rows(db, 2, raw_id="2-0", body="Merkel spoke in Berlin about energy supplies, Article two.")
     with page(redis_server_url, db, monkeypatch) as web:
+        # SQLite: the page's background catch-up indexes the two (at once at its start); PostgreSQL: 0 always.
+        wait_for(lambda: web.get("/api/search?q=x")["unindexed"] == 0, timeout=10, what="the rows indexed")
         assert web.get("/api/count") == {"articles": 2, "enriched": 2}
         found = web.get("/api/search?person=dmitry%20peskov&country=ru&lang=EN")
         assert [i["article_id"] for i in found["items"]] == [f"{2:064x}", peskov], "newest first"
@@ -586,7 +590,52 @@ def test_search_and_count_read_the_database(
         assert item["lead"] == "Peskov said the Kremlin will not allow it."
         assert item["published_at"] == "2021-03-31T11:59:00"
         assert len(web.get("/api/search?q=article&limit=1")["items"]) == 1
-        assert web.get("/api/search?org=nobody") == {"items": [], "count": 0}
+        assert web.get("/api/search?org=nobody") == {"items": [], "count": 0, "unindexed": 0}
+
+
+def test_the_page_indexes_new_articles_in_the_background_and_rides_out_a_database_error(
+    env: Path, redis_server_url: str, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: an article stored while the page runs is found by its words once the page's catch-up
+    (every second) has indexed it, and that round says so in one log line. A round that fails logs one
+    line, and the next one goes on. PostgreSQL: found at once, nothing to catch up."""
+    from sqlalchemy.exc import OperationalError
+
+    from newswire.db import search
+
+    real, calls = search.catch_up, {"n": 0}
+
+    def failing_once(engine: Any, *, batch: int = 2000) -> int:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        return real(engine, batch=batch)
+
+    def searched(q: str) -> Any:
+        # Found and nothing left to index (counted before the search: a catch-up in between leaves it counted).
+        answer = web.get(f"/api/search?q={q}")
+        return answer if answer["items"] and answer["unindexed"] == 0 else None
+
+    monkeypatch.setattr(search, "catch_up", failing_once)
+    with capture_logs() as logs, page(redis_server_url, db, monkeypatch) as web:
+        wait_for(lambda: calls["n"] >= 1, timeout=10, what="the first catch-up, at the start")
+        article_id = store_rows(db, 3, raw_id="3-0", body="Quetzalcoatl seen over the lagoon. Article three.")
+        if db.startswith("postgresql"):
+            assert searched("quetzalcoatl") is not None, "PostgreSQL: found at once"
+        found = wait_for(lambda: searched("quetzalcoatl"), timeout=10, what="the article found by its words")
+        assert [i["article_id"] for i in found["items"]] == [article_id]
+        wait_for(lambda: calls["n"] >= 3, timeout=10, what="a round after the failing one")
+        assert web.get("/api/search?q=zebra") == {"items": [], "count": 0, "unindexed": 0}
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 5, "the catch-up task held the stop up"
+    indexed = [e for e in logs if e["event"] == "search_indexed"]
+    (failed,) = [e for e in logs if e["event"] == "search_index_failed"]
+    assert failed["log_level"] == "warning" and failed["error"] == "database is locked"
+    if db.startswith("sqlite"):
+        assert [e["rows"] for e in indexed] == [1], indexed
+        assert indexed[0]["service"] == "web" and indexed[0]["log_level"] == "info" and indexed[0]["ms"] >= 0
+    else:
+        assert indexed == []
 
 
 def test_stats_give_streams_groups_and_the_drop_to_enriched_latency(

@@ -7,6 +7,8 @@
   const CAP = 5000; // articles kept in the page; the oldest leave beyond it
   const FEED_PAGE = 200; // articles per /api/feed request
   const SEARCH_LIMIT = 200;
+  const REASK_MS = 1500; // a search that left unindexed articles out asks again this much later
+  const REASK_MAX = 20;
   const STATS_EVERY_MS = 2000;
   const DEAD_EVERY_MS = 5000;
   const HISTORY = 90; // chart samples: three minutes at one every 2 s
@@ -545,8 +547,8 @@
   }
 
   // The page filters what it holds; the database also has what the page never received or let go.
-  async function searchDatabase() {
-    const token = ++state.searchToken;
+  async function searchDatabase(again = 0) {
+    const token = again ? state.searchToken : ++state.searchToken;
     const note = $("search-note");
     const params = new URLSearchParams();
     const api = { q: "q", lang: "lang", country: "country", person: "person", org: "org" };
@@ -559,9 +561,11 @@
       return;
     }
     params.set("limit", String(SEARCH_LIMIT));
-    note.hidden = false;
-    note.classList.remove("error");
-    note.textContent = "Searching the database\u2026";
+    if (!again) {
+      note.hidden = false;
+      note.classList.remove("error");
+      note.textContent = "Searching the database\u2026";
+    }
     try {
       const answer = await getJSON(`/api/search?${params}`);
       if (token !== state.searchToken) return;
@@ -574,9 +578,19 @@
       applyFilters();
       const added = state.records.length - before;
       const total = typeof answer.count === "number" ? answer.count : items.length;
+      // SQLite's word index follows the newest articles a second or so behind: those q cannot find yet.
+      const unindexed = params.has("q") && typeof answer.unindexed === "number" ? answer.unindexed : 0;
       note.textContent = `Database: ${total} matching article${total === 1 ? "" : "s"}${
         added > 0 ? `, ${added} of them added from the archive` : ""
-      }${total > items.length ? ` (the newest ${items.length} fetched)` : ""}.`;
+      }${total > items.length ? ` (the newest ${items.length} fetched)` : ""}.${
+        unindexed > 0 ? ` ${unindexed} newest article${unindexed === 1 ? " is" : "s are"} not indexed yet.` : ""
+      }`;
+      if (unindexed > 0 && again < REASK_MAX) {
+        // Asked again once they are likely indexed, unless the filters change meanwhile (a new token).
+        setTimeout(() => {
+          if (token === state.searchToken) searchDatabase(again + 1);
+        }, REASK_MS);
+      }
     } catch (error) {
       if (token !== state.searchToken) return;
       note.classList.add("error");
