@@ -1005,13 +1005,7 @@ def extract(text: str, lang: str | None) -> Result:
             continue
         if in_person(toks[0].start, toks[-1].end):
             continue
-        first = _after_owner(text, toks)  # "Russia's Argumenty i Fakty": the owner is not part of the name
-        span = (toks[first].start, toks[-1].end)
-        name = text[span[0] : span[1]]
-        org = orgs.get(name)
-        if org is None:
-            org = orgs[name] = Found("organization", name)
-        org.spans.append(span)
+        _add_owned(text, toks, orgs, "organization")  # "Russia's Argumenty i Fakty": the owner is no part of it
     in_org = _Cover([s for o in orgs.values() for s in o.spans])
     clubs = c.clubs  # a club that is a place's name ("Porto") is no mention of its country
     countries: dict[str, list[tuple[int, int]]] = {}
@@ -1034,18 +1028,23 @@ def extract(text: str, lang: str | None) -> Result:
     return Result(persons, sorted(orgs.values(), key=lambda o: o.spans[0]), list(locations.values()), countries)
 
 
+def _add_owned(text: str, toks: list[Tok], found: dict[str, Found], kind: str) -> None:
+    """The name of these tokens, after any owner's possessive ("Russia's ..."), into `found` by its text."""
+    first = _after_owner(text, toks)
+    span = (toks[first].start, toks[-1].end)
+    name = text[span[0] : span[1]]
+    item = found.get(name)
+    if item is None:
+        item = found[name] = Found(kind, name)
+    item.spans.append(span)
+
+
 def _unplaced_locations(text: str, c: _Collector, in_person: _Cover, locations: dict[str, Found]) -> _Cover:
     """Regions ("North America") and facilities ("Fisht Stadium") into the locations, with no place of the
     gazetteer's; what is returned tells what lies inside a region (no mention of a country)."""
     for toks in [*c.regions, *c.facilities]:
         if toks and not in_person(toks[0].start, toks[-1].end):
-            first = _after_owner(text, toks)  # "Mecca's Grand Mosque": Mecca is a place of its own
-            span = (toks[first].start, toks[-1].end)
-            name = text[span[0] : span[1]]
-            loc = locations.get(name)
-            if loc is None:
-                loc = locations[name] = Found("location", name)
-            loc.spans.append(span)
+            _add_owned(text, toks, locations, "location")  # "Mecca's Grand Mosque": Mecca is a place of its own
     return _Cover([(toks[0].start, toks[-1].end) for toks in c.regions])
 
 

@@ -47,7 +47,7 @@ from newswire.db.engine import JSONText, make_engine, migrate
 from newswire.db.tables import ARTICLES, COUNTRY_MENTIONS, ENRICHMENTS, ENTITY_MENTIONS
 from newswire.settings import load
 from newswire_cli.web import web_requeue
-from services.enrich.outputs import mention_rows
+from services.enrich.outputs import enrichment_values, mention_rows
 from services.web import events as web_events
 from services.web.config import WebSettings
 from services.web.main import listen, run, url_of
@@ -135,16 +135,9 @@ def store_rows(database_url: str, n: int, *, raw_id: str, headline: str | None =
                 [
                     {
                         "article_id": event.article_id,
-                        "language": e.language,
-                        "language_confidence": e.language_confidence,
-                        "word_count": e.word_count,
-                        "sentence_count": e.sentence_count,
-                        "paragraph_count": e.paragraph_count,
-                        "reading_time_s": e.reading_time_s,
-                        "enricher_version": e.enricher_version,
+                        **enrichment_values(e),
                         "source_entry_id": "1-0",
                         "enriched_at": now,
-                        "tone": e.tone.tone if e.tone else None,
                         "near_duplicate_of": None,
                         "near_duplicate_similarity": None,
                         "data": JSONText(e.model_dump_json()),
