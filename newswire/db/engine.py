@@ -190,35 +190,64 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
     write (the insert fails busy, a transient error, and the batch is retried)."""
     if not rows:
         return set()
-    dialect = conn.dialect
-    columns = list(rows[0])
-    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
-    quote = dialect.identifier_preparer.quote
-    name = dialect.identifier_preparer.format_table(table)
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    group = "(" + ", ".join([mark] * len(columns)) + ")"
-    head = f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) VALUES "
+    ins = _Insert(conn, table, list(rows[0]))
+    quote = conn.dialect.identifier_preparer.quote
     conflict = f" ON CONFLICT ({quote(key)}) DO NOTHING"
-
-    def values(row: Mapping[str, Any]) -> list[Any]:
-        return [v if proc is None else proc(v) for proc, v in zip(processors, (row[c] for c in columns), strict=True)]
-
-    if dialect.name == "sqlite":
-        present = _present(conn, name, quote(key), [row[key] for row in rows])
+    if conn.dialect.name == "sqlite":
+        present = _present(conn, ins.name, quote(key), [row[key] for row in rows])
         fresh = [row for row in rows if row[key] not in present]
         if fresh:
-            conn.exec_driver_sql(head + group + conflict, [tuple(values(row)) for row in fresh])
+            conn.exec_driver_sql(ins.head + ins.group + conflict, [tuple(ins.values(row)) for row in fresh])
         return {row[key] for row in fresh}
     inserted: set[Any] = set()
-    per_statement = max(1, _MAX_PARAMETERS // len(columns))
-    for lo in range(0, len(rows), per_statement):
-        part = rows[lo : lo + per_statement]
-        params: list[Any] = []
-        for row in part:
-            params += values(row)
-        sql = head + ", ".join([group] * len(part)) + conflict + f" RETURNING {quote(key)}"
-        inserted.update(r[0] for r in conn.exec_driver_sql(sql, tuple(params)))
+    for part, params in ins.parts(rows):
+        sql = ins.head + ", ".join([ins.group] * len(part)) + conflict + f" RETURNING {quote(key)}"
+        inserted.update(r[0] for r in conn.exec_driver_sql(sql, params))
     return inserted
+
+
+def insert_all(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT many rows (all with the same columns) through the driver, as insert_new does: one
+    executemany on SQLite, statements of many rows on PostgreSQL."""
+    if not rows:
+        return
+    ins = _Insert(conn, table, list(rows[0]))
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(ins.head + ins.group, [tuple(ins.values(row)) for row in rows])
+        return
+    for part, params in ins.parts(rows):
+        conn.exec_driver_sql(ins.head + ", ".join([ins.group] * len(part)), params)
+
+
+class _Insert:
+    """An INSERT of these columns written for the connection's dialect; each value through its column
+    type's bind processor (SQLite's datetimes, JSON), as SQLAlchemy would."""
+
+    def __init__(self, conn: Connection, table: Table, columns: list[str]) -> None:
+        dialect = conn.dialect
+        quote = dialect.identifier_preparer.quote
+        self.columns = columns
+        self.processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        self.name = dialect.identifier_preparer.format_table(table)
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.group = "(" + ", ".join([mark] * len(columns)) + ")"
+        self.head = f"INSERT INTO {self.name} ({', '.join(quote(c) for c in columns)}) VALUES "
+
+    def values(self, row: Mapping[str, Any]) -> list[Any]:
+        return [
+            v if proc is None else proc(v)
+            for proc, v in zip(self.processors, (row[c] for c in self.columns), strict=True)
+        ]
+
+    def parts(self, rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Sequence[Mapping[str, Any]], tuple[Any, ...]]]:
+        """The rows in groups that fit one statement's parameters, each with its flat parameters."""
+        per_statement = max(1, _MAX_PARAMETERS // len(self.columns))
+        for lo in range(0, len(rows), per_statement):
+            part = rows[lo : lo + per_statement]
+            params: list[Any] = []
+            for row in part:
+                params += self.values(row)
+            yield part, tuple(params)
 
 
 def _present(conn: Connection, table: str, key: str, keys: list[Any]) -> set[Any]:

@@ -47,15 +47,24 @@ Positions = npt.NDArray[np.intp]
 
 @lru_cache(maxsize=1)
 def _classes() -> npt.NDArray[np.uint8]:
-    """The class bits of every code point (1.1 MB, built once): the regex engine itself says what \\w and \\s are."""
-    everything = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    """The class bits of every code point (1.1 MB, built once): the regex engine itself says what \\w and \\s are.
+    Built a block of code points at a time: all of them as one string (and its matches) would leave the
+    process some 16 MiB larger for good, in every enrich worker too."""
     table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
-    for bit, pattern in ((_WORD, r"\w+"), (_SPACE, r"\s+")):
-        for run in re.finditer(pattern, everything):
-            table[run.start() : run.end()] |= bit
+    for lo in range(0, sys.maxunicode + 1, _BLOCK):
+        hi = min(lo + _BLOCK, sys.maxunicode + 1)
+        block = np.arange(lo, hi, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        for bit, pattern in ((_WORD, _WORD_RUNS), (_SPACE, _SPACE_RUNS)):
+            for run in pattern.finditer(block):
+                table[lo + run.start() : lo + run.end()] |= bit
     for bit, chars in ((_TERMINATOR, ".!?…"), (_CLOSER, "\"'»”)"), (_JOINER, "'’-")):
         table[[ord(c) for c in chars]] |= bit
     return table
+
+
+_BLOCK = 1 << 14
+_WORD_RUNS = re.compile(r"\w+")
+_SPACE_RUNS = re.compile(r"\s+")
 
 
 def warm_up() -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import OrderedDict
-from contextlib import suppress
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -161,8 +161,10 @@ class Window:
         self._seq = 0
         self._items: OrderedDict[str, tuple[int, int]] = OrderedDict()  # article id -> (sequence, slot)
         self._sigs: Signature = np.zeros((capacity, BINS), dtype=DTYPE)
+        self._seqs = np.zeros(max(capacity, 0), dtype=np.int64)  # slot -> its article's sequence number
+        self._ids: list[str] = [""] * max(capacity, 0)  # slot -> its article's id
         self._free = list(range(capacity - 1, -1, -1))
-        self._buckets: dict[bytes, list[str]] = {}
+        self._buckets: dict[bytes, list[int]] = {}  # band -> slots, oldest first
 
     def __len__(self) -> int:
         return len(self._items)
@@ -174,31 +176,38 @@ class Window:
 
     def add(self, article_id: str, sig: Signature) -> None:
         """Remember an article (values of another integer type are taken modulo 2^16)."""
+        sig = sig.astype(DTYPE, copy=False)
+        self._add(article_id, sig, self._bands(sig))
+
+    def _add(self, article_id: str, sig: Signature, keys: list[bytes]) -> None:
         if article_id in self._items or self.capacity < 1:
             return
-        sig = sig.astype(DTYPE, copy=False)
         if len(self._items) >= self.capacity:
             self._evict()
         slot = self._free.pop()
         self._sigs[slot] = sig
         self._seq += 1
+        self._seqs[slot] = self._seq
+        self._ids[slot] = article_id
         self._items[article_id] = (self._seq, slot)
-        for key in self._bands(sig):
+        for key in keys:
             bucket = self._buckets.get(key)
             if bucket is None:
-                self._buckets[key] = [article_id]  # most buckets hold one article: a list, not a deque's 64 slots
+                self._buckets[key] = [slot]  # most buckets hold one article: a list, not a deque's 64 slots
             else:
-                bucket.append(article_id)
+                bucket.append(slot)
                 if len(bucket) > BUCKET_KEEP:
                     del bucket[0]
 
     def _evict(self) -> None:
-        old_id, (_, slot) = self._items.popitem(last=False)
+        _, (_, slot) = self._items.popitem(last=False)
         for key in self._bands(self._sigs[slot]):
             bucket = self._buckets.get(key)
             if bucket is not None:
-                with suppress(ValueError):  # pushed out of a crowded bucket already
-                    bucket.remove(old_id)
+                try:
+                    bucket.remove(slot)
+                except ValueError:  # pushed out of a crowded bucket already
+                    continue
                 if not bucket:
                     del self._buckets[key]
         self._free.append(slot)
@@ -208,31 +217,33 @@ class Window:
         candidates the LSH bands find, kept when the share of their values equal to the article's, the
         estimated Jaccard similarity, reaches the threshold."""
         sig = sig.astype(DTYPE, copy=False)
+        return self._nearest(article_id, sig, self._bands(sig))
+
+    def _nearest(self, article_id: str, sig: Signature, keys: list[bytes]) -> tuple[str, float] | None:
         mine = self._items.get(article_id)
-        before = mine[0] if mine else self._seq + 1
-        seen: set[str] = {article_id}
-        names: list[str] = []
-        slots: list[int] = []
-        for key in self._bands(sig):
-            for other in self._buckets.get(key, ()):
-                if other in seen:
-                    continue
-                seen.add(other)
-                seq, slot = self._items[other]
-                if seq < before:
-                    names.append(other)
-                    slots.append(slot)
-        if not slots:
+        before = mine[0] if mine else self._seq + 1  # only articles added before this one (never itself)
+        found = [bucket for key in keys if (bucket := self._buckets.get(key))]
+        if not found:
+            return None
+        # The candidates in band order, each once (a crowd of up to BANDS x BUCKET_KEEP: in arrays, not a loop)
+        slots = np.fromiter(chain.from_iterable(found), dtype=np.intp)
+        if len(slots) > 1:
+            _, first = np.unique(slots, return_index=True)
+            slots = slots[np.sort(first)]
+        slots = slots[self._seqs[slots] < before]
+        if not len(slots):
             return None
         matches = np.count_nonzero(self._sigs[slots] == sig, axis=1)
         best = int(np.argmax(matches))  # the first of the most similar, in band order
         similarity = float(matches[best]) / BINS
-        return (names[best], round(similarity, 4)) if similarity >= self.threshold else None
+        return (self._ids[int(slots[best])], round(similarity, 4)) if similarity >= self.threshold else None
 
     def check(self, article_id: str, sig: Signature | None) -> tuple[str, float] | None:
         """nearest(), then remember this article."""
         if sig is None:
             return None
-        found = self.nearest(article_id, sig)
-        self.add(article_id, sig)
+        sig = sig.astype(DTYPE, copy=False)
+        keys = self._bands(sig)
+        found = self._nearest(article_id, sig, keys)
+        self._add(article_id, sig, keys)
         return found

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select
 
 from newswire.contracts import ArticleStored, Enrichment, decode_data
-from newswire.db.engine import JSONText, creators, first_per_key, insert_new, write_transaction
+from newswire.db.engine import JSONText, creators, first_per_key, insert_all, insert_new, write_transaction
 from newswire.db.tables import (
     ARTICLES,
     COUNTRY_MENTIONS,
@@ -173,10 +173,8 @@ class EnrichmentRepository:
                 e_rows, c_rows = mention_rows(own[key])
                 entity_rows.extend(e_rows)
                 country_rows.extend(c_rows)
-            if entity_rows:
-                conn.execute(ENTITY_MENTIONS.insert(), entity_rows)
-            if country_rows:
-                conn.execute(COUNTRY_MENTIONS.insert(), country_rows)
+            insert_all(conn, ENTITY_MENTIONS, entity_rows)
+            insert_all(conn, COUNTRY_MENTIONS, country_rows)
             committed = _committed(conn, [k for k in own if k not in inserted])
         emit: list[Candidate] = []
         duplicates: list[Candidate] = []

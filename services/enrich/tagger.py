@@ -42,9 +42,11 @@ Span = tuple[int, int, str]
 
 # A token: an initialism ("U.S."), a title with its full stop ("Dr."), a word (with inner hyphens,
 # apostrophes and ampersands: "Jean-Marie", "O'Brien", "AT&T"), a possessive, or any other character.
+# The lookaheads only say early when a branch cannot match (a letter and a dot; a capital, up to three
+# small letters and a dot), so that the engine does not try the abbreviations one by one at every word.
 _TOKEN = re.compile(
-    r"(?:[A-Za-z]\.){2,}"
-    r"|(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Col|Lt|Sgt|Rev|Prof|Gov|Sen|Rep|Mt|Ft|Inc|Corp|Ltd|Co|No)\.(?=\s)"
+    r"(?=[A-Za-z]\.)(?:[A-Za-z]\.){2,}"
+    r"|(?=[A-Z][a-z]{0,3}\.)(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Col|Lt|Sgt|Rev|Prof|Gov|Sen|Rep|Mt|Ft|Inc|Corp|Ltd|Co|No)\.(?=\s)"
     r"|\w+(?:[-&'’]\w+)*(?<!['’]s)"
     r"|['’]s\b"
     r"|\S"
