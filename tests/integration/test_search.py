@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from structlog.testing import capture_logs
 
 from newswire.db import search
-from newswire.db.engine import MIGRATIONS, JSONText, insert_new, make_engine, migrate, write_transaction
+from newswire.db.engine import MIGRATIONS, JSONText, insert_all, insert_new, make_engine, migrate, write_transaction
 from newswire.db.tables import (
     ARTICLES,
     COUNTRY_MENTIONS,
@@ -109,10 +109,8 @@ def enrich(
     places: list[CountryMentionInsert] = [{"article_id": article_id, "country_code": c, "count": 1} for c in countries]
     with write_transaction(engine) as conn:
         assert insert_new(conn, ENRICHMENTS, [row], "article_id") == {article_id}
-        if entities:
-            conn.execute(ENTITY_MENTIONS.insert(), entities)
-        if places:
-            conn.execute(COUNTRY_MENTIONS.insert(), places)
+        insert_all(conn, ENTITY_MENTIONS, entities)
+        insert_all(conn, COUNTRY_MENTIONS, places)
 
 
 def corpus(engine: Engine) -> None:
