@@ -244,16 +244,16 @@ class _Context:
         sh = shapes[i]
         start = self.starts[i]
         feats = [
-            "-w=" + prev,
-            "-s=" + prev_shape,
-            "+w=" + nxt,
-            "+s=" + next_shape,
-            "--w=" + (lower[i - 2] if i > 1 else "<s>"),
-            "++w=" + (lower[i + 2] if i + 2 < n else "</s>"),
-            "-s+s=" + prev_shape + "|" + sh + "|" + next_shape,
-            "-w,s=" + prev + "|" + sh,
-            "+w,s=" + nxt + "|" + sh,
-            ("st=1" if start else "st=0") + sh,
+            f"-w={prev}",
+            f"-s={prev_shape}",
+            f"+w={nxt}",
+            f"+s={next_shape}",
+            f"--w={lower[i - 2] if i > 1 else '<s>'}",
+            f"++w={lower[i + 2] if i + 2 < n else '</s>'}",
+            f"-s+s={prev_shape}|{sh}|{next_shape}",
+            f"-w,s={prev}|{sh}",
+            f"+w,s={nxt}|{sh}",
+            f"st=1{sh}" if start else f"st=0{sh}",
         ]
         if start and sh[:1] == "X":
             feats.append("st,w=" + lower[i])
@@ -405,9 +405,9 @@ class Model:
             word = words[i]
             total = (
                 sum(map(get, context.features(i), zeros))
-                + get("t-1=" + prev, 0)
-                + get("t-2=" + prev2 + "|" + prev, 0)
-                + get("t-1,w=" + prev + "|" + word.lower(), 0)
+                + get(f"t-1={prev}", 0)
+                + get(f"t-2={prev2}|{prev}", 0)
+                + get(f"t-1,w={prev}|{word.lower()}", 0)
                 + self._word(word, lists)
             )
             scores = [(total >> shift) & _MASK for shift in shifts]
