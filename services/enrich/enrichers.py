@@ -50,7 +50,9 @@ __all__ = [
 # of 0.3.0 are not compared with them).
 # 0.5.0: English entities also from a statistical tagger (services/enrich/tagger.py) merged with the
 # rules; facilities, regions, East Asian names, "<person> of the <party>", currency prefixes.
-ENRICHER_VERSION = "0.5.0"
+# 0.5.1: a role noun opening a sentence is no part of a name ("Lawmaker Wu Chi-wai"), two initials open
+# one ("Author J. K. Rowling"), a lone title or organisation noun is no person ("The Church said").
+ENRICHER_VERSION = "0.5.1"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3
 SUMMARY_CHARS = 400

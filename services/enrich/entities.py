@@ -157,6 +157,10 @@ def _initials(toks: list[Tok]) -> list[list[Tok]]:
             if before.text.lower() in FIRST_NAMES or _initial(before):
                 current.append(tok)
                 continue
+            if nxt is not None and _initial(nxt):  # "Author J. K. Rowling": two initials open a name
+                parts.append(current)
+                current = [tok]
+                continue
             # a sentence ended with the letter: "Group B." (its full stop is no part of the name)
             current.append(Tok(tok.text[0], tok.start, tok.start + 1))
             parts.append(current)
@@ -553,12 +557,7 @@ class _Collector:
         if plan.club:
             self._club(toks)
             return
-        name = plan.whole
-        at_start = _sentence_start(self.text, toks[0].start)
-        if plan.drop_first and at_start:
-            toks = toks[1:]  # "Rival BYD sold ...": the capital of the first word is the sentence's
-            name = plan.rest
-            at_start = False
+        toks, name, at_start = self._opening(toks, plan)
         assert name is not None  # a plan not done has its names
         if name.titled and name.org and name.lead > 0 and _org_by_words(tuple([t.text for t in toks[: name.lead]])):
             # "State Department Spokesperson Ned Price": the organisation before the title, the person after it
@@ -578,11 +577,26 @@ class _Collector:
         # Putin", "Председатель КНР Си Цзиньпин") is not part of a name
         self._person(toks[name.skip :], name, cue, at_start)
 
+    def _opening(self, toks: list[Tok], plan: _Plan) -> tuple[list[Tok], _Name | None, bool]:
+        """The words, their name, and whether they open a sentence, once a first word whose capital is the
+        sentence's is off them: before a known name ("Rival BYD sold"), or a role noun before a person's
+        name ("Lawmaker Wu Chi-wai said")."""
+        at_start = _sentence_start(self.text, toks[0].start)
+        if not at_start:
+            return toks, plan.whole, False
+        if plan.drop_first:
+            return toks[1:], plan.rest, False
+        if len(toks) >= 3 and _role_before_name(tuple([t.text for t in toks])):
+            return toks[1:], _name(tuple([t.text for t in toks[1:]]), self.lang), False
+        return toks, plan.whole, True
+
     def _person(self, toks: list[Tok], name: _Name, cue: bool, at_start: bool) -> None:
         if name.place is not None and not cue:
             if name.place.kind != "demonym":
                 self.places.append((toks[0], toks[-1], name.place))
             return
+        if name.single and _no_person_word(toks[0].text):
+            return  # "the Church said", "The Duke of ...": a noun, not a person's name
         if name.single:
             # one word is a person with a cue: a title or a word before it ("spokesman Peskov"), or a
             # speech verb after it inside a sentence (", Kowalczyk said"). At a sentence's start "X said"
@@ -1068,6 +1082,26 @@ _TIME_ZONES = frozenset(
 
 # Nouns capitalised for one body that the text names elsewhere, no name by themselves ("the Church")
 _ORG_NOUNS = frozenset(words("church government administration police army navy military cabinet presidency"))
+# How nouns of a role or trade end ("lawmaker", "author", "activist", "historian", "spokeswoman")
+_AGENT_ENDINGS = ("er", "or", "ist", "ian", "ant", "ent", "man", "woman", "person")
+_NOBILITY = frozenset(words("duke duchess earl countess baron baroness marquess viscount"))
+
+
+def _no_person_word(word: str) -> bool:
+    """A word that alone names no person: a title ("Duke", "President") or an organisation noun ("Church")."""
+    low = word.lower()
+    return _title(word) or low in _NOBILITY or low in ORG_WORDS or low in _ORG_NOUNS
+
+
+def _role_before_name(words: tuple[str, ...]) -> bool:
+    """Whether the first word is a noun of a role ("Lawmaker", "Author", "Activist": a word ending as agent
+    nouns do, no given name) before a name that starts as a person's does: a given name, an initial or a
+    hyphenated given name ("Lawmaker Wu Chi-wai", "Author J. K. Rowling", "Economist Paul Krugman")."""
+    first, rest = words[0], words[1:]
+    low = first.lower()
+    if not first.isalpha() or low in FIRST_NAMES or not low.endswith(_AGENT_ENDINGS) or not rest:
+        return False
+    return rest[0].lower() in FIRST_NAMES or _is_initial(rest[0]) or _hyphenated_given(rest)
 
 
 def _without_model(text: str, start: int, end: int) -> int:
@@ -1147,7 +1181,16 @@ class _Merge:
             or (typ == "LOC" and _currency(self.text, start, end))
             or name in _TIME_ZONES
             or (typ == "ORG" and (name.lower() in ORG_WORDS or name.lower() in _ORG_NOUNS))  # "the Church"
+            # a lone title or organisation noun is no person ("The Duke of ...", "The Church said")
+            or (typ == "PER" and " " not in name and _no_person_word(name))
         )
+
+    def _lead_noun(self, start: int, end: int) -> int:
+        """Where a person's name of the tagger's starts once a role noun opening the sentence is off it."""
+        words = tuple(self.text[start:end].split(" "))
+        if len(words) >= 3 and _sentence_start(self.text, start) and _role_before_name(words):
+            return start + len(words[0]) + 1
+        return start
 
     def _takes_places(self, start: int, end: int, typ: str) -> bool:
         """Whether a name that overlaps the rules' places or country mentions is kept: an organisation of
@@ -1171,6 +1214,8 @@ class _Merge:
             return
         if (self.located(start, end) or self.mentioned(start, end)) and not self._takes_places(start, end, typ):
             return
+        if typ == "PER":
+            start = self._lead_noun(start, end)
         name = self.text[start:end]
         if typ == "PER":
             person = self.by_name.get(name) or self.by_surname.get(name)
