@@ -51,7 +51,8 @@ __all__ = [
 # 0.5.0: English entities also from a statistical tagger (services/enrich/tagger.py) merged with the
 # rules; facilities, regions, East Asian names, "<person> of the <party>", currency prefixes.
 # 0.5.1: a role noun opening a sentence is no part of a name ("Lawmaker Wu Chi-wai"), two initials open
-# one ("Author J. K. Rowling"), a lone title or organisation noun is no person ("The Church said").
+# one ("Author J. K. Rowling"), a lone title or organisation noun is no person ("The Church said"); a
+# person's name as written, its particles kept ("Mohammed bin Salman"), an Arabic article too ("al-Assad").
 ENRICHER_VERSION = "0.5.1"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3

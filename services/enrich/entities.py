@@ -53,7 +53,10 @@ _TOKEN = (
     rf"|[\w'’]*(?:-[\w'’]+)*)"
 )
 _CONNECT = r"(?:of the|of|for the|for|de la|de|du|des|al|bin|von|van|der|den|da|di|dos|y|i)"
-_SEQUENCE = re.compile(rf"{_TOKEN}(?:(?:[ \t]+{_CONNECT})*[ \t]+{_TOKEN})*")
+# An Arabic article glued to the next name ("Suleiman al-Amr", "Abu Bakr al-Baghdadi") joins it to the
+# sequence; the name keeps it as written (_written), its token is the capitalised word.
+_ARTICLE = r"(?:al|el|ad|ash|as|at|az|ar|an|ud)[-‐]"
+_SEQUENCE = re.compile(rf"{_TOKEN}(?:(?:[ \t]+{_CONNECT})*[ \t]+(?:{_ARTICLE})?{_TOKEN})*")
 _TOKEN_RE = re.compile(_TOKEN)
 _WORD = re.compile(r"[\w'’.-]+")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -808,7 +811,8 @@ def _group_people(c: _Collector) -> list[Found]:
         key = tuple(_stem(t.text) for t in toks)
         found = by_key.get(key)
         if found is None:
-            found = by_key[key] = Found("person", " ".join([t.text for t in toks]))
+            # as written, its particles included ("Mohammed bin Salman", "Lula da Silva")
+            found = by_key[key] = Found("person", _written(c.text, toks))
         found.spans.append((toks[0].start, toks[-1].end))
         by_surname.setdefault(key[-1], found)
         for part in key[1:-1]:  # "Lula" in "Luiz Inacio Lula da Silva", "Yoon" in "Yoon Suk Yeol"
@@ -830,6 +834,12 @@ def _group_people(c: _Collector) -> list[Found]:
     for p in people:
         p.spans.sort()
     return sorted(people, key=lambda p: p.spans[0])
+
+
+def _written(text: str, toks: list[Tok]) -> str:
+    """The words from the first token to the last as the text has them (the particles between them
+    included), one space between words."""
+    return " ".join(text[toks[0].start : toks[-1].end].split())
 
 
 class _Cover:

@@ -1,4 +1,4 @@
-"""Role nouns, titles and organisation nouns around persons' names (English).
+"""Role nouns, titles, organisation nouns and particles around persons' names (English).
 
 A noun of a role that opens a sentence carries the sentence's capital, not the name's ("Lawmaker Wu
 Chi-wai said"); two initials open a name whatever word comes before them ("Author J. K. Rowling"); a
@@ -58,3 +58,29 @@ def test_a_title_after_a_person_is_not_a_second_person() -> None:
 )
 def test_names_that_were_right_stay_right(text: str, expected: list[str]) -> None:
     assert persons(text) == expected
+
+
+# Particles: a person's name is given as the text writes it, its particles included ("bin", "da",
+# "von der"), and an Arabic article glued to a name ("al-Assad") is part of it. All were wrong before:
+# the particles were dropped from the name ("Mohammed Salman"), and "al-" cut it in two.
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("Mohammed bin Salman met the envoy in Riyadh on Tuesday.", "Mohammed bin Salman"),
+        ("Luiz Inacio Lula da Silva won the election in Brazil.", "Luiz Inacio Lula da Silva"),
+        ("Ursula von der Leyen spoke in Brussels on Monday.", "Ursula von der Leyen"),
+        ("Syrian opposition leader Suleiman al-Amr said the talks had failed.", "Suleiman al-Amr"),
+        ("Abu Bakr al-Baghdadi was killed in a raid, officials said.", "Abu Bakr al-Baghdadi"),
+        ("Egyptian President Abdel Fattah el-Sisi visited the dam.", "Abdel Fattah el-Sisi"),
+    ],
+)
+def test_a_name_keeps_its_particles_as_written(text: str, person: str) -> None:
+    assert persons(text) == [person]
+
+
+def test_a_surname_alone_later_is_the_same_person_as_the_name_with_its_article() -> None:
+    text = "Bashar al-Assad met Vladimir Putin in Moscow. Later, Assad said the war was over."
+    found = {p.name: [text[s:e] for s, e in p.spans] for p in extract(text, "en").persons}
+    assert found["Bashar al-Assad"] == ["Bashar al-Assad", "Assad"]
