@@ -52,7 +52,8 @@ __all__ = [
 # rules; facilities, regions, East Asian names, "<person> of the <party>", currency prefixes.
 # 0.5.1: a role noun opening a sentence is no part of a name ("Lawmaker Wu Chi-wai"), two initials open
 # one ("Author J. K. Rowling"), a lone title or organisation noun is no person ("The Church said"); a
-# person's name as written, its particles kept ("Mohammed bin Salman"), an Arabic article too ("al-Assad").
+# person's name as written, its particles kept ("Mohammed bin Salman"), an Arabic article too ("al-Assad");
+# "<organisation word> of A and B" one organisation ("Department of Health and Human Services").
 ENRICHER_VERSION = "0.5.1"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3

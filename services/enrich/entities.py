@@ -1017,7 +1017,7 @@ def extract(text: str, lang: str | None) -> Result:
     if datelines:
         at = {start for start, _, _, _ in datelines}
         matches = [m for m in matches if m.start() not in at]
-    sequences = [part for match in matches for part in _initials(_tokens(match))]
+    sequences = _joined_by_and(text, [part for match in matches for part in _initials(_tokens(match))], lang)
     defined = frozenset(m[1] for m in _DEFINED.finditer(text)) if " (" in text else frozenset()
     c = _candidates(text, lang, sequences, defined)
     _confirm_start_speakers(c, sequences)
@@ -1050,6 +1050,50 @@ def extract(text: str, lang: str | None) -> Result:
     if lang == "en" and TAGGED:
         persons = _add_tagged(text, persons, orgs, locations, countries)
     return Result(persons, sorted(orgs.values(), key=lambda o: o.spans[0]), list(locations.values()), countries)
+
+
+def _joined_by_and(text: str, sequences: list[list[Tok]], lang: str | None) -> list[list[Tok]]:
+    """An organisation's name "<organisation word> ... of <A> and <B>" is one sequence, not two
+    ("Department of Health and Human Services", "National Institute of Allergy and Infectious
+    Diseases"): joined when the words after "and" are plain words (no "of" of their own) and none of them
+    starts a person's name, is a title, a place, a known organisation or an acronym ("Ministry of Defence
+    and Foreign Minister Lavrov", "... and Wong Pik-wan of the Democratic Party", "... and Russia", "...
+    and FBI" stay apart)."""
+    out: list[list[Tok]] = []
+    for toks in sequences:
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and toks
+            and text[before[-1].end : toks[0].start] == " and "
+            and len(toks) <= _AND_MAX
+            and " of " in text[before[0].start : before[-1].end]
+            and any(t.text.lower() in ORG_WORDS for t in before)
+            and text[toks[0].start : toks[-1].end].count(" ") == len(toks) - 1  # plain words, no "of"
+            and not any(_and_stops(t.text, lang) for t in toks)
+            and not _hyphenated_given(tuple([t.text for t in toks[:2]]))
+            and " ".join([t.text for t in toks]) not in _KNOWN
+            and _place(" ".join([t.text for t in toks]), lang) is None
+        ):
+            out[-1] = before + toks
+            continue
+        out.append(toks)
+    return out
+
+
+_AND_MAX = 4  # words after "and" that may still belong to the organisation's name
+
+
+def _and_stops(word: str, lang: str | None) -> bool:
+    """A word after "and" that starts something else than the rest of an organisation's name."""
+    return (
+        word.isupper()
+        or word.lower() in FIRST_NAMES
+        or _title(word)
+        or _is_initial(word)
+        or _place(word, lang) is not None
+        or word in _KNOWN
+    )
 
 
 def _add_owned(text: str, toks: list[Tok], found: dict[str, Found], kind: str) -> None:

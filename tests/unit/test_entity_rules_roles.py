@@ -84,3 +84,45 @@ def test_a_surname_alone_later_is_the_same_person_as_the_name_with_its_article()
     text = "Bashar al-Assad met Vladimir Putin in Moscow. Later, Assad said the war was over."
     found = {p.name: [text[s:e] for s, e in p.spans] for p in extract(text, "en").persons}
     assert found["Bashar al-Assad"] == ["Bashar al-Assad", "Assad"]
+
+
+def organisations(text: str) -> list[str]:
+    return [o.name for o in extract(text, "en").organizations]
+
+
+# "and" inside an organisation's name: "<organisation word> of <A> and <B>" is one name (each was cut
+# at "and" before); words after "and" that start another name keep it apart (guards).
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Department of Health and Human Services issued new rules.", ["Department of Health and Human Services"]),
+        (
+            "He heads the National Institute of Allergy and Infectious Diseases in Maryland.",
+            ["National Institute of Allergy and Infectious Diseases"],
+        ),
+        ("The Ministry of Industry and Trade said exports rose.", ["Ministry of Industry and Trade"]),
+    ],
+)
+def test_an_organisation_name_with_and_after_of_is_one_name(text: str, expected: list[str]) -> None:
+    assert organisations(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Department of Justice and FBI opened an inquiry.", ["Department of Justice", "FBI"]),
+        ("The Bank of England and Goldman Sachs raised forecasts.", ["Bank of England", "Goldman Sachs"]),
+        ("The University of Oxford and Cambridge University signed.", ["University of Oxford", "Cambridge University"]),
+        ("The Ministry of Foreign Affairs and Russia disagreed.", ["Ministry of Foreign Affairs"]),
+    ],
+)
+def test_words_after_and_that_start_another_name_stay_apart(text: str, expected: list[str]) -> None:
+    assert organisations(text) == expected
+
+
+def test_a_person_of_an_organisation_after_and_stays_a_person() -> None:
+    text = "Alan Leong of the Civic Party and Wong Pik-wan of the Democratic Party spoke."
+    assert "Wong Pik-wan" in persons(text)
+    assert set(organisations(text)) == {"Civic Party", "Democratic Party"}
