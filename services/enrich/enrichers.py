@@ -53,7 +53,9 @@ __all__ = [
 # 0.5.1: a role noun opening a sentence is no part of a name ("Lawmaker Wu Chi-wai"), two initials open
 # one ("Author J. K. Rowling"), a lone title or organisation noun is no person ("The Church said"); a
 # person's name as written, its particles kept ("Mohammed bin Salman"), an Arabic article too ("al-Assad");
-# "<organisation word> of A and B" one organisation ("Department of Health and Human Services").
+# "<organisation word> of A and B" one organisation ("Department of Health and Human Services"); a leading
+# common word kept where it opens a known name ("New York Times"); particles ten, ter, del, della, ibn,
+# bint; a storm's name is no person's ("Hurricane Ian").
 ENRICHER_VERSION = "0.5.1"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3

@@ -52,7 +52,7 @@ _TOKEN = (
     rf"|(?<=[A-Z])\.(?=[ \t]+[{_UP}])"
     rf"|[\w'’]*(?:-[\w'’]+)*)"
 )
-_CONNECT = r"(?:of the|of|for the|for|de la|de|du|des|al|bin|von|van|der|den|da|di|dos|y|i)"
+_CONNECT = r"(?:of the|of|for the|for|de la|de|du|des|al|bin|ibn|bint|von|van|der|den|ten|ter|da|di|del|della|dos|y|i)"
 # An Arabic article glued to the next name ("Suleiman al-Amr", "Abu Bakr al-Baghdadi") joins it to the
 # sequence; the name keeps it as written (_written), its token is the capitalised word.
 _ARTICLE = r"(?:al|el|ad|ash|as|at|az|ar|an|ud)[-‐]"
@@ -330,12 +330,25 @@ def _strip_bounds(texts: tuple[str, ...]) -> tuple[int, int]:
     while first < last:
         low = texts[first].lower()
         if (low in STOPWORDS and not (texts[first].isupper() and len(low) > 1)) or low in NOT_NAMES:
+            if low in STOPWORDS and _opens_known(texts, first, last):
+                break  # "New" of "New York Times", "United" of "United Nations Security Council"
             first += 1
         else:
             break
     while last > first and texts[last - 1].lower() in NOT_NAMES:
         last -= 1
     return first, last
+
+
+def _opens_known(texts: tuple[str, ...], first: int, last: int) -> bool:
+    """Whether the word at first opens a place's or a known organisation's name of two or three words."""
+    places = gazetteer.english()
+    for n in (2, 3):
+        if first + n <= last:
+            name = " ".join(texts[first : first + n])
+            if name in places or name in _KNOWN:
+                return True
+    return False
 
 
 def _strip_leading(toks: list[Tok]) -> list[Tok]:
@@ -554,6 +567,8 @@ class _Collector:
                 self.regions.append(toks)
             return
         toks = toks[plan.first : plan.last]
+        if toks[0].text.lower() in _STORMS:
+            return  # "Hurricane Ian", "Typhoon Haiyan": a storm's name, no person's
         if _facility(tuple([t.text for t in toks])):
             self.facilities.append(toks)
             return
@@ -1139,6 +1154,12 @@ _ORG_NOUNS = frozenset(words("church government administration police army navy 
 # How nouns of a role or trade end ("lawmaker", "author", "activist", "historian", "spokeswoman")
 _AGENT_ENDINGS = ("er", "or", "ist", "ian", "ant", "ent", "man", "woman", "person")
 _NOBILITY = frozenset(words("duke duchess earl countess baron baroness marquess viscount"))
+_STORMS = frozenset(words("hurricane typhoon cyclone storm"))
+
+
+def _storm(text: str, start: int, name: str) -> bool:
+    """A storm's name ("Hurricane Ian", "Typhoon Haiyan"): no person's."""
+    return name.split(" ", 1)[0].lower() in _STORMS or _previous_word(text, start) in _STORMS
 
 
 def _no_person_word(word: str) -> bool:
@@ -1237,6 +1258,7 @@ class _Merge:
             or (typ == "ORG" and (name.lower() in ORG_WORDS or name.lower() in _ORG_NOUNS))  # "the Church"
             # a lone title or organisation noun is no person ("The Duke of ...", "The Church said")
             or (typ == "PER" and " " not in name and _no_person_word(name))
+            or (typ == "PER" and _storm(self.text, start, name))
         )
 
     def _lead_noun(self, start: int, end: int) -> int:

@@ -126,3 +126,38 @@ def test_a_person_of_an_organisation_after_and_stays_a_person() -> None:
     text = "Alan Leong of the Civic Party and Wong Pik-wan of the Democratic Party spoke."
     assert "Wong Pik-wan" in persons(text)
     assert set(organisations(text)) == {"Civic Party", "Democratic Party"}
+
+
+# Names that a leading common word opened, particles of Dutch, Spanish, Italian and Arabic names, and
+# storms. Wrong before: both "New York Times" cases ("York Times" and a place "New York City"), "Erik
+# ten Hag" ("Erik" and "Hag"), "Guillermo del Toro", "Hurricane Ian" (a person); the others are guards.
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The New York Times reported the story.", "He told the New York Times that he would run."],
+)
+def test_a_leading_common_word_that_opens_a_known_name_is_kept(text: str) -> None:
+    result = extract(text, "en")
+    assert [o.name for o in result.organizations] == ["New York Times"]
+    assert result.locations == []
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("Manchester United manager Erik ten Hag said the team was tired.", "Erik ten Hag"),
+        ("Director Guillermo del Toro won the award on Sunday.", "Guillermo del Toro"),
+        ("Abdullah ibn Abdulaziz ruled for a decade.", "Abdullah ibn Abdulaziz"),
+    ],
+)
+def test_more_particles_inside_a_name(text: str, person: str) -> None:
+    assert persons(text) == [person]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hurricane Ian made landfall in Florida on Wednesday.", "Typhoon Haiyan killed thousands in the Philippines."],
+)
+def test_a_storm_is_no_person(text: str) -> None:
+    assert persons(text) == []
