@@ -455,7 +455,11 @@ def _plan(texts: tuple[str, ...], lang: str | None) -> _Plan:
             return _Plan(True, place, 0, 0, False, None, None)
     if place is not None and place.kind != "demonym":  # "Liverpool", "Porto": a club in sport, else a city
         return _Plan(False, place, first, last, False, _name(stripped, lang), None, club=True)
-    drop_first = len(stripped) > 1 and " ".join(stripped[1:]) in _KNOWN and " ".join(stripped) not in _KNOWN
+    # At a sentence start, a first word before a known name is the sentence's ("Rival BYD", "Will Apple"),
+    # unless it is a given name and no common word ("Peter Blackburn": Blackburn is also a club)
+    given = stripped[0].lower() in FIRST_NAMES and stripped[0].lower() not in STOPWORDS
+    known_rest = " ".join(stripped[1:]) in _KNOWN and " ".join(stripped) not in _KNOWN
+    drop_first = len(stripped) > 1 and not given and known_rest
     rest = _name(stripped[1:], lang) if drop_first else None
     return _Plan(False, None, first, last, drop_first, _name(stripped, lang), rest)
 
@@ -751,10 +755,13 @@ def _split_owner(text: str, toks: list[Tok], lang: str | None) -> list[list[Tok]
         if text[toks[i].end : toks[i].end + 2] in ("'s", "’s"):
             rest = (toks[i + 1].text, toks[i + 2].text)
             owner = " ".join([t.text for t in toks[begin : i + 1]])
+            owner_toks = toks[begin : i + 1]
             if (
                 rest[0].lower() in FIRST_NAMES
                 or _hyphenated_given(rest)
                 or owner in _KNOWN
+                # a person's full name owns what follows ("Boris Johnson's Conservative Party")
+                or (len(owner_toks) >= 2 and owner_toks[0].text.lower() in FIRST_NAMES)
                 or (len(owner) <= _KEPT_CHARS and _place(owner, lang) is not None)
             ):
                 out.append(toks[begin : i + 1])
@@ -1082,7 +1089,7 @@ def _joined_by_and(text: str, sequences: list[list[Tok]], lang: str | None) -> l
             and toks
             and text[before[-1].end : toks[0].start] == " and "
             and len(toks) <= _AND_MAX
-            and " of " in text[before[0].start : before[-1].end]
+            and (" of " in text[before[0].start : before[-1].end] or " for " in text[before[0].start : before[-1].end])
             and any(t.text.lower() in ORG_WORDS for t in before)
             and text[toks[0].start : toks[-1].end].count(" ") == len(toks) - 1  # plain words, no "of"
             and not any(_and_stops(t.text, lang) for t in toks)
@@ -1153,7 +1160,7 @@ _TIME_ZONES = frozenset(
 _ORG_NOUNS = frozenset(words("church government administration police army navy military cabinet presidency"))
 # How nouns of a role or trade end ("lawmaker", "author", "activist", "historian", "spokeswoman")
 _AGENT_ENDINGS = ("er", "or", "ist", "ian", "ant", "ent", "man", "woman", "person")
-_NOBILITY = frozenset(words("duke duchess earl countess baron baroness marquess viscount"))
+_NOBILITY = frozenset(words("duke duchess earl countess baron baroness marquess viscount lord lady"))
 _STORMS = frozenset(words("hurricane typhoon cyclone storm"))
 
 

@@ -161,3 +161,34 @@ def test_more_particles_inside_a_name(text: str, person: str) -> None:
 )
 def test_a_storm_is_no_person(text: str) -> None:
     assert persons(text) == []
+
+
+# A given name before a known club's or company's name is a person's ("Peter Blackburn" was the club
+# "Blackburn"); "for" names an organisation as "of" does ("Organisation for Economic Co-operation and
+# Development" was cut at "and"); a person's full name owns what follows its possessive ("Boris
+# Johnson's Conservative Party" was one organisation); "Lord" alone is nobody ("Lord's" was a person).
+
+
+def test_a_given_name_before_a_club_name_is_a_person() -> None:
+    text = "Peter Blackburn, a spokesman for the European Union, told reporters in Brussels."
+    assert persons(text) == ["Peter Blackburn"]
+    assert organisations(text) == ["European Union"]
+
+
+def test_a_common_word_before_a_known_name_at_a_sentence_start_is_dropped() -> None:  # guard
+    assert organisations("Will Apple sell more phones this year?") == ["Apple"]
+
+
+def test_an_organisation_for_a_and_b_is_one_name() -> None:
+    text = "The Organisation for Economic Co-operation and Development raised its forecast."
+    assert organisations(text) == ["Organisation for Economic Co-operation and Development"]
+
+
+def test_a_persons_possessive_before_an_organisation_makes_two_names() -> None:
+    text = "Boris Johnson's Conservative Party lost seats in the local elections."
+    assert persons(text) == ["Boris Johnson"]
+    assert organisations(text) == ["Conservative Party"]
+
+
+def test_a_cricket_ground_is_no_person() -> None:
+    assert "Lord" not in persons("Pakistan's bowlers took five wickets as England collapsed at Lord's.")
