@@ -56,7 +56,8 @@ __all__ = [
 # "<organisation word> of A and B" one organisation ("Department of Health and Human Services"); a leading
 # common word kept where it opens a known name ("New York Times"); particles ten, ter, del, della, ibn,
 # bint; a storm's name is no person's ("Hurricane Ian"); a given name before a club's name is a person's
-# ("Peter Blackburn"); a person's full name owns what its possessive is before ("Boris Johnson's ...").
+# ("Peter Blackburn"); a person's full name owns what its possessive is before ("Boris Johnson's ...");
+# Gaza, the West Bank, Crimea, Donbas and Tibet are locations of their own names (their countries' mentions).
 ENRICHER_VERSION = "0.5.1"
 WORDS_PER_MINUTE = 230
 SUMMARY_SENTENCES = 3

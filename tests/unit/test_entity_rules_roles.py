@@ -192,3 +192,15 @@ def test_a_persons_possessive_before_an_organisation_makes_two_names() -> None:
 
 def test_a_cricket_ground_is_no_person() -> None:
     assert "Lord" not in persons("Pakistan's bowlers took five wickets as England collapsed at Lord's.")
+
+
+# A part of a country is a location of its own name, counted as a mention of its country ("Crimea"
+# was a location "Ukraine", "Gaza" one named "Palestinian Territory").
+
+
+def test_a_part_of_a_country_keeps_its_own_name_and_counts_for_its_country() -> None:
+    text = "Russia annexed Crimea in 2014. Fighting goes on in Gaza and the West Bank."
+    result = extract(text, "en")
+    located = {loc.name: loc.place.code for loc in result.locations if loc.place is not None}
+    assert located == {"Russia": "RU", "Crimea": "UA", "Gaza": "PS", "West Bank": "PS"}
+    assert {code: len(spans) for code, spans in result.countries.items()} == {"RU": 1, "UA": 1, "PS": 2}
