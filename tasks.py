@@ -109,13 +109,27 @@ def _browser() -> None:
     print("tasks.py: apt-get could not install chromium: the browser tests will skip (fail under CI)", file=sys.stderr)
 
 
-def _exec(uv: str, *args: str) -> None:
-    """Replace this process, so that Ctrl-C and SIGTERM reach newswire or pytest directly."""
-    command = [uv, "run", "--locked", "--quiet", "--project", str(ROOT), *args]
+def _exec(*args: str) -> None:
+    """Replace this process with the command from the project's environment (synced just before), not
+    through `uv run`: uv forwards the terminal's Ctrl-C to its child, which the terminal has signalled
+    already, and newswire took the second SIGINT for "stop at once" (no draining, the embedded Redis
+    left running). Run directly, newswire or pytest gets Ctrl-C and SIGTERM once."""
+    env_dir = _venv_dir()
+    program = env_dir / "bin" / args[0]
+    command = [str(program), *args[1:]]
+    path = os.pathsep.join([str(env_dir / "bin"), os.environ.get("PATH", "")])
+    environ = {**UV_ENV, "VIRTUAL_ENV": str(env_dir), "PATH": path}
+    environ.pop("PYTHONHOME", None)
     try:
-        os.execve(uv, command, UV_ENV)
+        os.execve(program, command, environ)
     except OSError as exc:
-        raise StepFailed("uv run", command, exc.strerror or str(exc)) from None
+        raise StepFailed("run", command, exc.strerror or str(exc)) from None
+
+
+def _venv_dir() -> Path:
+    """Where `uv sync` put the environment: UV_PROJECT_ENVIRONMENT (relative to the project) or ./.venv."""
+    named = os.environ.get("UV_PROJECT_ENVIRONMENT")
+    return (ROOT / named).resolve() if named else ROOT / ".venv"
 
 
 def main() -> None:
@@ -136,22 +150,22 @@ def _chore(chore: str, extra: list[str]) -> None:
     uv = _uv()
     _sync(uv)
     if chore == "up":
-        _exec(uv, "newswire", "up", *extra)
+        _exec("newswire", "up", *extra)
     elif chore == "bench":
-        _exec(uv, "newswire", "bench", *extra)
+        _exec("newswire", "bench", *extra)
     elif chore == "asyncapi":
-        _exec(uv, "python", "-c", "from newswire_cli.asyncapi import write; print(write())")
+        _exec("python", "-c", "from newswire_cli.asyncapi import write; print(write())")
     elif chore == "test":
         os.chdir(ROOT)
         _browser()
-        _exec(uv, "pytest", *extra)
+        _exec("pytest", *extra)
     else:
         # Findings are ruff's own output, and its exit status is this command's: nothing to retry.
         for check in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
             status = subprocess.run([uv, "run", "--locked", *check], cwd=ROOT, env=UV_ENV, check=False).returncode
             if status:
                 sys.exit(status)
-        _exec(uv, "mypy", "newswire", "services", "newswire_cli", "newswire_tools")
+        _exec("mypy", "newswire", "services", "newswire_cli", "newswire_tools")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,24 @@ from newswire.redaction import redact_url
 from newswire.redisio import redact
 from newswire.settings import CommonSettings, ConfigError, apply_umask, load
 from newswire.text import one_line
+
+SAME_SIGNAL_S = 1.0  # a second SIGINT/SIGTERM sooner than this after the first is the same one (StopSignals)
+
+
+class StopSignals:
+    """What a SIGINT or SIGTERM asks: the first, to stop after the work in hand ("drain"); one later, to
+    stop at once ("now"). One within SAME_SIGNAL_S of the first is that one delivered again ("same"): a
+    wrapper that forwards the terminal's Ctrl-C to newswire (`uv run` does), which the terminal has
+    signalled already, delivers every Ctrl-C twice."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+
+    def received(self, now: float) -> str:
+        if self.first is None:
+            self.first = now
+            return "drain"
+        return "same" if now - self.first < SAME_SIGNAL_S else "now"
 
 
 def _settings_for(service: str) -> Any:
@@ -309,16 +328,16 @@ async def _supervise(
     checks: list[Any] = [redis_check]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    signals = 0
+    signals = StopSignals()
 
     def on_signal() -> None:
-        nonlocal signals
-        signals += 1
-        if signals > 1:
+        what = signals.received(time.monotonic())
+        if what == "now":
             print("newswire: stopping now (unacknowledged work is redelivered at the next start)", file=sys.stderr)
             os._exit(130)
-        print("newswire: stopping; finishing work in hand (Ctrl-C again to stop at once)", file=sys.stderr)
-        stopping.set()
+        if what == "drain":
+            print("newswire: stopping; finishing work in hand (Ctrl-C again to stop at once)", file=sys.stderr)
+            stopping.set()
 
     try:
         async with _serving_http(http, checks=checks, redis_check=redis_check, log=log):

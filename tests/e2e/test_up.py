@@ -96,3 +96,15 @@ def test_streams_are_trimmed_once_acknowledged_and_a_subscribers_group_keeps_its
     assert pipeline.count("articles") == 5
     assert pipeline.count("enrichments") == 5
     assert pipeline.xlen("enriched") == 5, "my-app has read nothing: its entries must stay"
+
+
+def test_one_ctrl_c_delivered_twice_at_once_still_drains(pipeline: Pipeline) -> None:
+    """`uv run` forwards the terminal's SIGINT to newswire, which the terminal has signalled already: the
+    two arrive together and are one Ctrl-C, a clean stop (exit 0), not "stop at once" (exit 130)."""
+    up = pipeline.start("up")
+    log = pipeline.root / "up-0.log"
+    wait_for(lambda: log.read_text().count('"consumer_started"') == 2, what="both consumers up")
+    up.send_signal(signal.SIGINT)
+    up.send_signal(signal.SIGINT)
+    assert up.wait(timeout=60) == 0
+    assert "stopping now" not in log.read_text()
