@@ -159,7 +159,7 @@ class Window:
         self.capacity = capacity
         self.threshold = threshold
         self._seq = 0
-        self._items: OrderedDict[str, tuple[int, int]] = OrderedDict()  # article id -> (sequence, slot)
+        self._items: OrderedDict[str, int] = OrderedDict()  # article id -> its slot, oldest first
         self._sigs: Signature = np.zeros((capacity, BINS), dtype=DTYPE)
         self._seqs = np.zeros(max(capacity, 0), dtype=np.int64)  # slot -> its article's sequence number
         self._ids: list[str] = [""] * max(capacity, 0)  # slot -> its article's id
@@ -189,7 +189,7 @@ class Window:
         self._seq += 1
         self._seqs[slot] = self._seq
         self._ids[slot] = article_id
-        self._items[article_id] = (self._seq, slot)
+        self._items[article_id] = slot
         for key in keys:
             bucket = self._buckets.get(key)
             if bucket is None:
@@ -200,7 +200,7 @@ class Window:
                     del bucket[0]
 
     def _evict(self) -> None:
-        _, (_, slot) = self._items.popitem(last=False)
+        _, slot = self._items.popitem(last=False)
         for key in self._bands(self._sigs[slot]):
             bucket = self._buckets.get(key)
             if bucket is not None:
@@ -221,7 +221,7 @@ class Window:
 
     def _nearest(self, article_id: str, sig: Signature, keys: list[bytes]) -> tuple[str, float] | None:
         mine = self._items.get(article_id)
-        before = mine[0] if mine else self._seq + 1  # only articles added before this one (never itself)
+        before = self._seqs[mine] if mine is not None else self._seq + 1  # added before this one (never itself)
         found = [bucket for key in keys if (bucket := self._buckets.get(key))]
         if not found:
             return None

@@ -754,8 +754,8 @@ def _split_owner(text: str, toks: list[Tok], lang: str | None) -> list[list[Tok]
     for i in range(len(toks) - 2):
         if text[toks[i].end : toks[i].end + 2] in ("'s", "’s"):
             rest = (toks[i + 1].text, toks[i + 2].text)
-            owner = " ".join([t.text for t in toks[begin : i + 1]])
             owner_toks = toks[begin : i + 1]
+            owner = " ".join([t.text for t in owner_toks])
             if (
                 rest[0].lower() in FIRST_NAMES
                 or _hyphenated_given(rest)
@@ -764,7 +764,7 @@ def _split_owner(text: str, toks: list[Tok], lang: str | None) -> list[list[Tok]
                 or (len(owner_toks) >= 2 and owner_toks[0].text.lower() in FIRST_NAMES)
                 or (len(owner) <= _KEPT_CHARS and _place(owner, lang) is not None)
             ):
-                out.append(toks[begin : i + 1])
+                out.append(owner_toks)
                 begin = i + 1
     out.append(toks[begin:])
     return out
